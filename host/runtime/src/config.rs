@@ -1,0 +1,35 @@
+//! Limits and locations for running plugins.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// How plugins run.
+#[derive(Clone, Debug)]
+pub struct RuntimeConfig {
+    /// Most linear memory one plugin call may use, in bytes.
+    pub memory_limit_bytes: usize,
+    /// Most time one call may spend executing WebAssembly (time waiting for the host, such as
+    /// HTTP, does not count).
+    pub cpu_budget: Duration,
+    /// Most wall-clock time one call may take, HTTP included.
+    pub call_timeout: Duration,
+    /// Where compiled components are cached; `None` compiles on every start.
+    pub cache_dir: Option<PathBuf>,
+    /// Most log lines one call may write; further lines are dropped with one warning.
+    pub max_log_lines: u32,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            memory_limit_bytes: 256 * 1024 * 1024,
+            cpu_budget: Duration::from_secs(30),
+            call_timeout: Duration::from_secs(600),
+            cache_dir: None,
+            max_log_lines: 1000,
+        }
+    }
+}
+
+/// Interval between epoch ticks; the CPU budget is counted in these.
+pub(crate) const EPOCH_TICK: Duration = Duration::from_millis(10);

@@ -1,0 +1,152 @@
+//! How values are laid out in redb: JSON for small, evolving records, and fixed-width
+//! little-endian bytes for the day rows, which are many and read in bulk.
+
+use std::fmt::Debug;
+use std::marker::PhantomData;
+
+use redb::{TypeName, Value};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wikidash_core::records::{DayRow, WikiDay};
+
+/// A record stored as JSON.
+#[derive(Debug)]
+pub struct Json<T>(PhantomData<T>);
+
+impl<T: Serialize + DeserializeOwned + Debug + 'static> Value for Json<T> {
+    type SelfType<'a>
+        = T
+    where
+        Self: 'a;
+    type AsBytes<'a>
+        = Vec<u8>
+    where
+        Self: 'a;
+
+    fn fixed_width() -> Option<usize> {
+        None
+    }
+
+    fn from_bytes<'a>(data: &'a [u8]) -> T
+    where
+        Self: 'a,
+    {
+        // Only this module writes these bytes, from a value of the same type; a failure means
+        // the file was changed outside wikidash, and the schema check at open rules out an
+        // older layout.
+        serde_json::from_slice(data).unwrap_or_else(|error| panic!("corrupt {} record in the store: {error}", std::any::type_name::<T>()))
+    }
+
+    fn as_bytes<'a, 'b: 'a>(value: &'a T) -> Vec<u8>
+    where
+        Self: 'b,
+    {
+        serde_json::to_vec(value).expect("store records always serialise")
+    }
+
+    fn type_name() -> TypeName {
+        TypeName::new("wikidash::json")
+    }
+}
+
+/// Bytes of one encoded [`DayRow`].
+const DAY_ROW_WIDTH: usize = 4 + 8 + 1 + 8 + 8;
+
+/// [`DayRow`] as fixed-width bytes: edits u32, bytes added u64, created u8, first and last
+/// revision i64, all little-endian.
+#[derive(Debug)]
+pub struct DayRowValue;
+
+impl Value for DayRowValue {
+    type SelfType<'a> = DayRow;
+    type AsBytes<'a> = [u8; DAY_ROW_WIDTH];
+
+    fn fixed_width() -> Option<usize> {
+        Some(DAY_ROW_WIDTH)
+    }
+
+    fn from_bytes<'a>(data: &'a [u8]) -> DayRow
+    where
+        Self: 'a,
+    {
+        DayRow {
+            edits: u32::from_le_bytes(data[0..4].try_into().unwrap()),
+            bytes_added: u64::from_le_bytes(data[4..12].try_into().unwrap()),
+            created: data[12] != 0,
+            first_revision: i64::from_le_bytes(data[13..21].try_into().unwrap()),
+            last_revision: i64::from_le_bytes(data[21..29].try_into().unwrap()),
+        }
+    }
+
+    fn as_bytes<'a, 'b: 'a>(row: &'a DayRow) -> [u8; DAY_ROW_WIDTH]
+    where
+        Self: 'b,
+    {
+        let mut bytes = [0u8; DAY_ROW_WIDTH];
+        bytes[0..4].copy_from_slice(&row.edits.to_le_bytes());
+        bytes[4..12].copy_from_slice(&row.bytes_added.to_le_bytes());
+        bytes[12] = u8::from(row.created);
+        bytes[13..21].copy_from_slice(&row.first_revision.to_le_bytes());
+        bytes[21..29].copy_from_slice(&row.last_revision.to_le_bytes());
+        bytes
+    }
+
+    fn type_name() -> TypeName {
+        TypeName::new("wikidash::DayRow.v1")
+    }
+}
+
+/// [`WikiDay`] as fixed-width bytes: revisions u32, latest revision i64, little-endian.
+#[derive(Debug)]
+pub struct WikiDayValue;
+
+impl Value for WikiDayValue {
+    type SelfType<'a> = WikiDay;
+    type AsBytes<'a> = [u8; 12];
+
+    fn fixed_width() -> Option<usize> {
+        Some(12)
+    }
+
+    fn from_bytes<'a>(data: &'a [u8]) -> WikiDay
+    where
+        Self: 'a,
+    {
+        WikiDay {
+            revisions: u32::from_le_bytes(data[0..4].try_into().unwrap()),
+            latest_revision: i64::from_le_bytes(data[4..12].try_into().unwrap()),
+        }
+    }
+
+    fn as_bytes<'a, 'b: 'a>(day: &'a WikiDay) -> [u8; 12]
+    where
+        Self: 'b,
+    {
+        let mut bytes = [0u8; 12];
+        bytes[0..4].copy_from_slice(&day.revisions.to_le_bytes());
+        bytes[4..12].copy_from_slice(&day.latest_revision.to_le_bytes());
+        bytes
+    }
+
+    fn type_name() -> TypeName {
+        TypeName::new("wikidash::WikiDay.v1")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_row_round_trips() {
+        let row = DayRow { edits: 7, bytes_added: 1 << 40, created: true, first_revision: -5, last_revision: 1_700_000_000 };
+        let bytes = DayRowValue::as_bytes(&row);
+        assert_eq!(DayRowValue::from_bytes(&bytes), row);
+    }
+
+    #[test]
+    fn wiki_day_round_trips() {
+        let day = WikiDay { revisions: 12, latest_revision: 1_600_000_000 };
+        assert_eq!(WikiDayValue::from_bytes(&WikiDayValue::as_bytes(&day)), day);
+    }
+}
