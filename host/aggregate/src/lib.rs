@@ -4,7 +4,7 @@
 //! rules (what counts as an edit, an article, a creation, a new editor) are documented on
 //! [`Aggregator`] and in `docs/statistics.md`.
 
-mod aggregator;
+pub mod aggregator;
 mod report;
 mod words;
 

@@ -1,0 +1,91 @@
+//! `wikidash sync [CAMPAIGN]`: import new activity, then print what happened.
+
+use std::process::ExitCode;
+
+use anyhow::bail;
+use tracing::warn;
+use wikidash_sync::{Syncer, SyncSummary, now_seconds};
+
+use crate::Settings;
+use crate::progress::CliProgress;
+use crate::runtime::{load_plugins, open_store};
+
+/// Domains run by the Wikimedia Foundation, whose User-Agent policy asks for a contact.
+const WIKIMEDIA_DOMAINS: &[&str] = &[
+    "wikipedia.org", "wikimedia.org", "wikidata.org", "wiktionary.org", "wikibooks.org", "wikinews.org",
+    "wikiquote.org", "wikisource.org", "wikiversity.org", "wikivoyage.org", "mediawiki.org", "wikifunctions.org",
+];
+
+pub async fn run(campaign: Option<&str>, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let store = open_store(settings)?;
+    let names = match campaign {
+        Some(name) => vec![store.campaign(name)?.campaign.name],
+        None => store.campaign_names()?,
+    };
+    if names.is_empty() {
+        bail!("there are no campaigns to sync; create one with `wikidash campaign create FILE.toml`");
+    }
+    warn_without_contact(&store, &names, settings)?;
+
+    let (runtime, plugins) = load_plugins(settings).await?;
+    let syncer = Syncer::new(store, runtime, plugins, settings.sync.clone());
+    let progress = CliProgress::new();
+    let mut all_succeeded = true;
+    for name in &names {
+        let summary = syncer.sync_campaign(name, now_seconds(), &progress).await?;
+        progress.finish();
+        print_summary(&summary);
+        all_succeeded &= summary.succeeded();
+    }
+    Ok(if all_succeeded { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+fn warn_without_contact(store: &wikidash_store::Store, names: &[String], settings: &Settings) -> anyhow::Result<()> {
+    if settings.etiquette.contact.is_some() {
+        return Ok(());
+    }
+    for name in names {
+        let stored = store.campaign(name)?;
+        let wikimedia = stored.campaign.wikis.iter().any(|wiki| {
+            let host = wiki.host();
+            WIKIMEDIA_DOMAINS.iter().any(|domain| host == *domain || host.ends_with(&format!(".{domain}")))
+        });
+        if wikimedia {
+            warn!(
+                campaign = %name,
+                "no contact is set; Wikimedia asks every tool to say how to reach its operator. \
+                 Pass --contact you@example.org or set `contact` in the configuration file"
+            );
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+fn print_summary(summary: &SyncSummary) {
+    println!("Synced {}:", summary.campaign);
+    for wiki in &summary.wikis {
+        println!(
+            "  {}: {}/{} participant batches, {} revisions, {} accounts and {} pages looked up, {} requests",
+            wiki.wiki, wiki.batches_done, wiki.batches, wiki.revisions, wiki.accounts_checked, wiki.pages_checked, wiki.requests
+        );
+        if !wiki.missing_accounts.is_empty() {
+            println!("    no account on this wiki: {}", wiki.missing_accounts.join(", "));
+        }
+        for (name, reason) in &wiki.invalid_accounts {
+            println!("    the wiki rejects the username {name:?}: {reason}");
+        }
+        for error in &wiki.errors {
+            println!("    failed: {error}");
+        }
+    }
+    let errors = summary.error_count();
+    if errors == 0 {
+        println!("All wikis synced.");
+    } else {
+        println!(
+            "{errors} job(s) failed; the data they would have replaced is unchanged. Run `wikidash sync {}` again when the wiki is reachable.",
+            summary.campaign
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! Opening the store and loading the plugins, shared by the commands that need them.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tracing::info;
+use wikidash_net::HttpClient;
+use wikidash_runtime::Runtime;
+use wikidash_store::Store;
+use wikidash_sync::PluginSet;
+
+use crate::Settings;
+
+pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
+    Ok(Arc::new(Store::open(&settings.db_path)?))
+}
+
+/// The plugin runtime with the built-in plugins and those in the plugin folder loaded.
+pub async fn load_plugins(settings: &Settings) -> anyhow::Result<(Arc<Runtime>, PluginSet)> {
+    let http = HttpClient::new(settings.etiquette.clone(), env!("CARGO_PKG_VERSION"))?;
+    let runtime = Arc::new(Runtime::new(settings.runtime.clone(), http)?);
+    let mut sources: Vec<(String, Vec<u8>)> =
+        wikidash_builtin::BUILTIN.iter().map(|builtin| (format!("built-in {}", builtin.name), builtin.wasm.to_vec())).collect();
+    if let Some(folder) = &settings.plugin_folder {
+        sources.extend(read_plugin_folder(folder)?);
+    }
+    let plugins = PluginSet::load(&runtime, &sources).await?;
+    Ok((runtime, plugins))
+}
+
+fn read_plugin_folder(folder: &Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let entries = std::fs::read_dir(folder).with_context(|| format!("cannot read the plugin folder {}", folder.display()))?;
+    let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|entry| entry.path()).filter(|path| path.extension().is_some_and(|ext| ext == "wasm")).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            info!(plugin = %path.display(), "loading plugin from the plugin folder");
+            let bytes = std::fs::read(&path).with_context(|| format!("cannot read plugin {}", path.display()))?;
+            Ok((path.display().to_string(), bytes))
+        })
+        .collect()
+}

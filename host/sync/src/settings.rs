@@ -1,0 +1,37 @@
+//! Tunables of a sync.
+
+use std::time::Duration;
+
+/// How much a sync asks per request and how often it refreshes what it already knows.
+#[derive(Clone, Debug)]
+pub struct SyncSettings {
+    /// Participants per `usercontribs` and `users` request, 1 to 50 (the API's limit without
+    /// `apihighlimits`).
+    pub users_per_request: usize,
+    /// Results per `usercontribs` request; `None` asks for the API's maximum (500).
+    pub results_per_request: Option<u32>,
+    /// Pages per `prop=info` request, 1 to 50.
+    pub pages_per_request: usize,
+    /// How long a wiki's namespace list is trusted.
+    pub site_info_max_age: Duration,
+    /// How long an existing account's registration and ids are trusted.
+    pub account_max_age: Duration,
+    /// How long "no such account" is trusted before asking again.
+    pub missing_account_max_age: Duration,
+    /// How long a page's title, redirect and deletion status are trusted.
+    pub page_max_age: Duration,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        SyncSettings {
+            users_per_request: 50,
+            results_per_request: None,
+            pages_per_request: 50,
+            site_info_max_age: Duration::from_secs(7 * 86_400),
+            account_max_age: Duration::from_secs(7 * 86_400),
+            missing_account_max_age: Duration::from_secs(86_400),
+            page_max_age: Duration::from_secs(86_400),
+        }
+    }
+}
