@@ -61,6 +61,10 @@ struct SyncSection {
     users_per_request: Option<usize>,
     results_per_request: Option<u32>,
     pages_per_request: Option<usize>,
+    /// Hours before a page's title, redirect and deletion status are looked up again.
+    page_recheck_hours: Option<f64>,
+    /// Hours before an account's registration is looked up again.
+    account_recheck_hours: Option<f64>,
 }
 
 /// Everything a command needs to know about where things are and how to behave.
@@ -161,7 +165,15 @@ fn sync_settings(section: &SyncSection) -> anyhow::Result<SyncSettings> {
     {
         bail!("[sync] results_per_request = {results} is out of range; use 1 to 500 (5000 with bot rights)");
     }
-    Ok(SyncSettings { users_per_request: users, pages_per_request: pages, results_per_request: section.results_per_request, ..defaults })
+    let hours = |key: &str, value: Option<f64>| seconds("sync", key, value.map(|hours| hours * 3600.0));
+    Ok(SyncSettings {
+        users_per_request: users,
+        pages_per_request: pages,
+        results_per_request: section.results_per_request,
+        page_max_age: hours("page_recheck_hours", section.page_recheck_hours)?.unwrap_or(defaults.page_max_age),
+        account_max_age: hours("account_recheck_hours", section.account_recheck_hours)?.unwrap_or(defaults.account_max_age),
+        ..defaults
+    })
 }
 
 fn seconds(section: &str, key: &str, value: Option<f64>) -> anyhow::Result<Option<Duration>> {

@@ -152,7 +152,7 @@ impl Store {
             let mut pages = write.open_table(CAMPAIGN_PAGES)?;
             pages.retain_in((id, 0, 0u64)..=(id, u32::MAX, u64::MAX), |_, _| false)?;
             let mut runs = write.open_table(SYNC_RUNS)?;
-            runs.retain_in((id, i64::MIN)..=(id, i64::MAX), |_, _| false)?;
+            runs.retain_in((id, 0u64)..=(id, u64::MAX), |_, _| false)?;
             write.open_table(CAMPAIGNS)?.remove(id)?;
             write.open_table(CAMPAIGN_NAMES)?.remove(name)?;
         }

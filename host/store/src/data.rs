@@ -217,9 +217,14 @@ impl Store {
         Ok(())
     }
 
+    /// Append `run` to the campaign's run log.
     pub fn record_run(&self, campaign: u32, run: &RunLog) -> Result<(), StoreError> {
         let write = self.db.begin_write()?;
-        write.open_table(SYNC_RUNS)?.insert((campaign, run.started_at), run)?;
+        {
+            let mut runs = write.open_table(SYNC_RUNS)?;
+            let last = runs.range((campaign, 0u64)..=(campaign, u64::MAX))?.next_back().transpose()?.map(|(key, _)| key.value().1);
+            runs.insert((campaign, last.unwrap_or(0) + 1), run)?;
+        }
         write.commit()?;
         Ok(())
     }
@@ -229,7 +234,7 @@ impl Store {
         let read = self.db.begin_read()?;
         let table = read.open_table(SYNC_RUNS)?;
         let mut runs = Vec::new();
-        for entry in table.range((campaign, i64::MIN)..=(campaign, i64::MAX))? {
+        for entry in table.range((campaign, 0u64)..=(campaign, u64::MAX))? {
             runs.push(entry?.1.value());
         }
         Ok(runs)

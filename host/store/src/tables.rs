@@ -47,8 +47,8 @@ pub const WIKI_DAYS: TableDefinition<(u32, u32, i32), WikiDayValue> = TableDefin
 /// that wiki have been fetched completely.
 pub const FETCH_MARKS: TableDefinition<(u32, u32, u32), i64> = TableDefinition::new("fetch_marks");
 
-/// (campaign, start of the sync in Unix seconds) → what the sync did.
-pub const SYNC_RUNS: TableDefinition<(u32, i64), Json<RunLog>> = TableDefinition::new("sync_runs");
+/// (campaign, run number counting from 1) → what the sync did.
+pub const SYNC_RUNS: TableDefinition<(u32, u64), Json<RunLog>> = TableDefinition::new("sync_runs");
 
 pub const META_SCHEMA_VERSION: &str = "schema_version";
 pub const META_NEXT_CAMPAIGN: &str = "next_campaign_id";

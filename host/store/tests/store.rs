@@ -291,3 +291,15 @@ fn accounts_and_runs_round_trip() {
     store.record_run(stored.id, &run).unwrap();
     assert_eq!(store.runs(stored.id).unwrap(), vec![run]);
 }
+
+#[test]
+fn runs_in_the_same_second_are_all_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.redb")).unwrap();
+    let stored = store.create_campaign(&campaign(), 0).unwrap();
+    let ok = RunLog { started_at: 10, finished_at: 10, wikis: vec![WikiRun { wiki: "w".into(), revisions: 1, requests: 1, errors: vec![] }] };
+    let failed = RunLog { wikis: vec![WikiRun { errors: vec!["HTTP 503".into()], ..ok.wikis[0].clone() }], ..ok.clone() };
+    store.record_run(stored.id, &ok).unwrap();
+    store.record_run(stored.id, &failed).unwrap();
+    assert_eq!(store.runs(stored.id).unwrap(), vec![ok, failed]);
+}

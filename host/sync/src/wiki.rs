@@ -393,7 +393,7 @@ impl WikiSync<'_> {
 }
 
 fn is_stale(checked_at: i64, now: i64, max_age: Duration) -> bool {
-    now.saturating_sub(checked_at) > max_age.as_secs() as i64
+    now.saturating_sub(checked_at) >= max_age.as_secs() as i64
 }
 
 fn account_state(status: AccountStatus) -> AccountState {
