@@ -25,12 +25,13 @@ pub struct Wikidash {
 }
 
 impl Wikidash {
-    /// A fresh installation with the test configuration plus `extra_config` (TOML sections
-    /// appended to it, e.g. `[sync]\nusers_per_request = 1`).
+    /// Create a fresh installation with the test configuration plus `extra_config`, TOML
+    /// appended to it (e.g. `[sync]\nusers_per_request = 1`).
     pub fn new(extra_config: &str) -> Wikidash {
         let dir = tempfile::Builder::new().prefix("wikidash-test-").tempdir().expect("creating a temporary folder");
         let cache = workspace_root().join("target").join("test-component-cache");
-        let config = format!("{TEST_CONFIG}\n[plugins]\ncache_folder = {:?}\n{extra_config}\n", cache.display().to_string());
+        let config =
+            format!("{TEST_CONFIG}\n[plugins]\ncache_folder = {:?}\n{extra_config}\n", cache.display().to_string());
         std::fs::write(dir.path().join("config.toml"), config).expect("writing the test configuration");
         Wikidash { dir, binary: binary_path() }
     }
@@ -43,7 +44,7 @@ impl Wikidash {
         self.dir.path().join("wikidash.redb")
     }
 
-    /// A command for the binary with this installation's database and configuration.
+    /// Build a command for the binary with this installation's database and configuration.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(&self.binary);
         command
@@ -92,7 +93,7 @@ impl Wikidash {
     }
 }
 
-/// The example campaign file, with its wiki URL pointed at `api_url`.
+/// Return the example campaign file with its wiki URL pointed at `api_url`.
 pub fn example_campaign(api_url: &str) -> String {
     let path = workspace_root().join("examples").join("seed-editathon.toml");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("reading {}: {error}", path.display()));
@@ -101,15 +102,20 @@ pub fn example_campaign(api_url: &str) -> String {
     replaced
 }
 
-/// The `wikidash-e2e` binary cargo built next to the running test executable
-/// (`target/<profile>/deps/<test>` → `target/<profile>/wikidash-e2e`).
+/// Return the path of the `wikidash-e2e` binary cargo built next to the running test
+/// executable (`target/<profile>/deps/<test>` → `target/<profile>/wikidash-e2e`).
 fn binary_path() -> PathBuf {
     if let Ok(path) = std::env::var("WIKIDASH_E2E_BIN") {
         return PathBuf::from(path);
     }
     let test_executable = std::env::current_exe().expect("locating the test executable");
-    let profile_dir = test_executable.parent().and_then(Path::parent).expect("the test executable lives in target/<profile>/deps");
+    let profile_dir =
+        test_executable.parent().and_then(Path::parent).expect("the test executable lives in target/<profile>/deps");
     let binary = profile_dir.join("wikidash-e2e");
-    assert!(binary.exists(), "{} is missing; run the tests with `cargo test -p wikidash-tests`, which builds it", binary.display());
+    assert!(
+        binary.exists(),
+        "{} is missing; run the tests with `cargo test -p wikidash-tests`, which builds it",
+        binary.display()
+    );
     binary
 }

@@ -71,14 +71,11 @@ impl MediaWiki {
         });
 
         let log_path = run_dir.path().join("server.log");
-        let log = File::create(&log_path)
-            .unwrap_or_else(|error| panic!("failed to create {}: {error}", log_path.display()));
-        let log_for_stderr = log.try_clone().unwrap_or_else(|error| {
-            panic!(
-                "failed to duplicate the handle of {}: {error}",
-                log_path.display()
-            )
-        });
+        let log =
+            File::create(&log_path).unwrap_or_else(|error| panic!("failed to create {}: {error}", log_path.display()));
+        let log_for_stderr = log
+            .try_clone()
+            .unwrap_or_else(|error| panic!("failed to duplicate the handle of {}: {error}", log_path.display()));
         let server = Command::new("php")
             .arg("-S")
             .arg("127.0.0.1:0")
@@ -97,17 +94,10 @@ impl MediaWiki {
             .stderr(log_for_stderr)
             .process_group(0)
             .spawn()
-            .unwrap_or_else(|error| {
-                panic!("failed to start php -S: {error}. To fix it, {INSTALL_HINT}.")
-            });
+            .unwrap_or_else(|error| panic!("failed to start php -S: {error}. To fix it, {INSTALL_HINT}."));
 
         // From here on, a panic drops `wiki`, which kills the server and removes the run directory.
-        let mut wiki = MediaWiki {
-            run_dir,
-            server,
-            watcher: None,
-            port: 0,
-        };
+        let mut wiki = MediaWiki { run_dir, server, watcher: None, port: 0 };
         let process_group = wiki.server.id() as i32;
         let watcher = Command::new("sh")
             .arg("-c")
@@ -171,13 +161,7 @@ impl MediaWiki {
 
     /// Runs a maintenance script like [`MediaWiki::maintenance`] with `stdin` as its standard
     /// input, for scripts that read a list from stdin when no file is given (e.g. deleteBatch.php).
-    pub fn maintenance_with_stdin(
-        &self,
-        script: &str,
-        args: &[&str],
-        fake_time: Option<&str>,
-        stdin: &[u8],
-    ) -> Output {
+    pub fn maintenance_with_stdin(&self, script: &str, args: &[&str], fake_time: Option<&str>, stdin: &[u8]) -> Output {
         let script_path = if Path::new(script).is_absolute() {
             PathBuf::from(script)
         } else {
@@ -206,17 +190,16 @@ impl MediaWiki {
             }
         }
 
-        let mut child = command.spawn().unwrap_or_else(|error| {
-            panic!("failed to start php {}: {error}", script_path.display())
-        });
+        let mut child =
+            command.spawn().unwrap_or_else(|error| panic!("failed to start php {}: {error}", script_path.display()));
         let mut child_stdin = child.stdin.take().expect("stdin is piped");
         // A script that exits without reading stdin closes the pipe, so a write error is ignored:
         // the exit status and stderr in the output show what happened.
         let _ = child_stdin.write_all(stdin);
         drop(child_stdin);
-        child.wait_with_output().unwrap_or_else(|error| {
-            panic!("failed to wait for php {}: {error}", script_path.display())
-        })
+        child
+            .wait_with_output()
+            .unwrap_or_else(|error| panic!("failed to wait for php {}: {error}", script_path.display()))
     }
 
     /// Waits for php's startup line in the log and returns the port it names.
@@ -245,10 +228,9 @@ impl MediaWiki {
         loop {
             let last_response = match http_get(address, SITEINFO_PATH, PROBE_TIMEOUT) {
                 Ok((200, body)) if body_has_sitename(&body) => return,
-                Ok((status, body)) => format!(
-                    "HTTP {status}: {}",
-                    String::from_utf8_lossy(&body[..body.len().min(500)])
-                ),
+                Ok((status, body)) => {
+                    format!("HTTP {status}: {}", String::from_utf8_lossy(&body[..body.len().min(500)]))
+                }
                 Err(error) => format!("request failed: {error}"),
             };
             self.panic_if_exited("before siteinfo responded");
@@ -296,10 +278,7 @@ impl Drop for MediaWiki {
         if let Some(watcher) = self.watcher.as_mut()
             && let Err(error) = watcher.wait()
         {
-            eprintln!(
-                "failed to wait for the watcher of php -S (pid {}): {error}",
-                watcher.id()
-            );
+            eprintln!("failed to wait for the watcher of php -S (pid {}): {error}", watcher.id());
         }
         // The TempDir field removes the run directory after this.
     }
@@ -320,10 +299,7 @@ pub fn template_dir() -> PathBuf {
 
 /// Returns the workspace root, the parent of this crate's directory.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests crate lies inside the workspace")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the tests crate lies inside the workspace").to_path_buf()
 }
 
 fn find_or_build_template() -> PathBuf {
@@ -348,8 +324,7 @@ fn find_or_build_template() -> PathBuf {
     }
 
     require_installation();
-    fs::create_dir_all(&target)
-        .unwrap_or_else(|error| panic!("failed to create {}: {error}", target.display()));
+    fs::create_dir_all(&target).unwrap_or_else(|error| panic!("failed to create {}: {error}", target.display()));
     let lock_path = target.join("mediawiki-template.lock");
     let lock = OpenOptions::new()
         .create(true)
@@ -357,8 +332,7 @@ fn find_or_build_template() -> PathBuf {
         .write(true)
         .open(&lock_path)
         .unwrap_or_else(|error| panic!("failed to open {}: {error}", lock_path.display()));
-    lock.lock()
-        .unwrap_or_else(|error| panic!("failed to lock {}: {error}", lock_path.display()));
+    lock.lock().unwrap_or_else(|error| panic!("failed to lock {}: {error}", lock_path.display()));
     // Another process may have finished the build while this one waited for the lock.
     if !template_is_current(&dir) {
         build_template(&dir);
@@ -369,25 +343,17 @@ fn find_or_build_template() -> PathBuf {
 
 /// Files under `scripts/mediawiki` that shape the template's contents; `router.php` only
 /// serves it and is not listed.
-const TEMPLATE_INPUTS: [&str; 4] = [
-    "mw-template.sh",
-    "seed.xml",
-    "LocalSettings.overrides.php",
-    "make-pngs.php",
-];
+const TEMPLATE_INPUTS: [&str; 4] = ["mw-template.sh", "seed.xml", "LocalSettings.overrides.php", "make-pngs.php"];
 
 /// Returns true when `dir/.complete` exists and is newer than every template input, so a
 /// changed seed or build script triggers a rebuild of the default template.
 fn template_is_current(dir: &Path) -> bool {
-    let Ok(built) = fs::metadata(dir.join(COMPLETE_MARKER)).and_then(|marker| marker.modified())
-    else {
+    let Ok(built) = fs::metadata(dir.join(COMPLETE_MARKER)).and_then(|marker| marker.modified()) else {
         return false;
     };
     let scripts = workspace_root().join("scripts/mediawiki");
     TEMPLATE_INPUTS.iter().all(|input| {
-        fs::metadata(scripts.join(input))
-            .and_then(|metadata| metadata.modified())
-            .is_ok_and(|changed| changed <= built)
+        fs::metadata(scripts.join(input)).and_then(|metadata| metadata.modified()).is_ok_and(|changed| changed <= built)
     })
 }
 
@@ -418,21 +384,13 @@ fn build_template(dir: &Path) {
         script.display(),
         dir.join(COMPLETE_MARKER).display()
     );
-    eprintln!(
-        "built the MediaWiki template {} in {:.1} s",
-        dir.display(),
-        started.elapsed().as_secs_f64()
-    );
+    eprintln!("built the MediaWiki template {} in {:.1} s", dir.display(), started.elapsed().as_secs_f64());
 }
 
 /// Panics with install instructions unless MediaWiki's api.php and a working `php` exist.
 fn require_installation() {
     let api = Path::new(DOCROOT).join("api.php");
-    assert!(
-        api.is_file(),
-        "MediaWiki is not installed: {} is missing. To fix it, {INSTALL_HINT}.",
-        api.display()
-    );
+    assert!(api.is_file(), "MediaWiki is not installed: {} is missing. To fix it, {INSTALL_HINT}.", api.display());
     let php = Command::new("php").arg("--version").output();
     match php {
         Ok(output) if output.status.success() => {}
@@ -441,9 +399,7 @@ fn require_installation() {
             output.status,
             String::from_utf8_lossy(&output.stderr)
         ),
-        Err(error) => panic!(
-            "PHP is not installed: running `php` failed: {error}. To fix it, {INSTALL_HINT}."
-        ),
+        Err(error) => panic!("PHP is not installed: running `php` failed: {error}. To fix it, {INSTALL_HINT}."),
     }
 }
 
@@ -455,11 +411,7 @@ fn router_path() -> PathBuf {
 /// system temporary directory.
 fn run_parent_dir() -> PathBuf {
     let shm = Path::new("/dev/shm");
-    if shm.is_dir() {
-        shm.to_path_buf()
-    } else {
-        std::env::temp_dir()
-    }
+    if shm.is_dir() { shm.to_path_buf() } else { std::env::temp_dir() }
 }
 
 /// Copies a directory tree: files, directories and symbolic links.
@@ -492,47 +444,28 @@ fn parse_startup_port(log: &str) -> Option<u16> {
 fn body_has_sitename(body: &[u8]) -> bool {
     serde_json::from_slice::<serde_json::Value>(body)
         .ok()
-        .and_then(|json| {
-            json["query"]["general"]["sitename"]
-                .as_str()
-                .map(str::to_owned)
-        })
+        .and_then(|json| json["query"]["general"]["sitename"].as_str().map(str::to_owned))
         .is_some()
 }
 
 /// Sends an HTTP/1.0 GET and returns the status and body; the server closes the connection
 /// after the body.
-fn http_get(
-    address: SocketAddr,
-    path_and_query: &str,
-    timeout: Duration,
-) -> io::Result<(u16, Vec<u8>)> {
+fn http_get(address: SocketAddr, path_and_query: &str, timeout: Duration) -> io::Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect_timeout(&address, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;
-    write!(
-        stream,
-        "GET {path_and_query} HTTP/1.0\r\nHost: {address}\r\nUser-Agent: wikidash-tests\r\n\r\n"
-    )?;
+    write!(stream, "GET {path_and_query} HTTP/1.0\r\nHost: {address}\r\nUser-Agent: wikidash-tests\r\n\r\n")?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response)?;
 
     let head_end = response
         .windows(4)
         .position(|window| window == b"\r\n\r\n")
-        .ok_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidData, "response has no end of headers")
-        })?;
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "response has no end of headers"))?;
     let status_line = String::from_utf8_lossy(&response[..head_end]);
-    let status = status_line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!("invalid status line in {status_line:?}"),
-            )
+    let status =
+        status_line.split_whitespace().nth(1).and_then(|code| code.parse().ok()).ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidData, format!("invalid status line in {status_line:?}"))
         })?;
     Ok((status, response[head_end + 4..].to_vec()))
 }

@@ -83,10 +83,7 @@ pub enum Rule {
 pub enum Fault {
     /// Responds with this status and a short text body, with a `Retry-After` header when given.
     /// The request is not forwarded.
-    Status {
-        code: u16,
-        retry_after: Option<String>,
-    },
+    Status { code: u16, retry_after: Option<String> },
     /// Responds with HTTP 200 and a Wikimedia-style maxlag error: headers `MediaWiki-API-Error: maxlag`,
     /// `Retry-After: <retry_after>` and `X-Database-Lag: 7`, and a JSON error body with lag 7.
     /// The request is not forwarded.
@@ -124,18 +121,12 @@ pub struct RecordedRequest {
 impl RecordedRequest {
     /// Returns the first value of a header, compared case-insensitively.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(header, _)| header.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
     }
 
     /// Returns the first decoded value of a parameter.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
+        self.query.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
     }
 }
 
@@ -156,11 +147,7 @@ impl ProxyState {
     fn record(&mut self, request: &IncomingRequest) -> Option<Fault> {
         let index = self.log.len();
         let query = request.decoded_params();
-        let joined_query = query
-            .iter()
-            .map(|(name, value)| format!("{name}={value}"))
-            .collect::<Vec<_>>()
-            .join("&");
+        let joined_query = query.iter().map(|(name, value)| format!("{name}={value}")).collect::<Vec<_>>().join("&");
 
         let fault = self
             .rules
@@ -207,32 +194,18 @@ impl FaultProxy {
 
         let listener = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap_or_else(|error| panic!("FaultProxy failed to bind 127.0.0.1:0: {error}"));
-        let address = listener
-            .local_addr()
-            .expect("bound listener has a local address");
-        listener
-            .set_nonblocking(true)
-            .expect("set_nonblocking on the proxy listener");
+        let address = listener.local_addr().expect("bound listener has a local address");
+        listener.set_nonblocking(true).expect("set_nonblocking on the proxy listener");
 
         let state = Arc::new(Mutex::new(ProxyState::default()));
         let (shutdown_sender, shutdown_receiver) = oneshot::channel();
-        let context = Arc::new(ProxyContext {
-            address,
-            upstream: upstream.clone(),
-            state: Arc::clone(&state),
-        });
+        let context = Arc::new(ProxyContext { address, upstream: upstream.clone(), state: Arc::clone(&state) });
         let thread = std::thread::Builder::new()
             .name(format!("fault-proxy-{}", address.port()))
             .spawn(move || run_proxy(listener, context, shutdown_receiver))
             .expect("spawn the FaultProxy thread");
 
-        FaultProxy {
-            address,
-            upstream,
-            state,
-            shutdown: Some(shutdown_sender),
-            thread: Some(thread),
-        }
+        FaultProxy { address, upstream, state, shutdown: Some(shutdown_sender), thread: Some(thread) }
     }
 
     /// Returns the proxy's address as a URL, e.g. `"http://127.0.0.1:40123"`.
@@ -257,19 +230,12 @@ impl FaultProxy {
         if faults.is_empty() {
             return;
         }
-        self.lock_state().rules.push(RuleEntry {
-            rule,
-            faults: faults.into(),
-        });
+        self.lock_state().rules.push(RuleEntry { rule, faults: faults.into() });
     }
 
     /// Returns the number of queued faults that no request has taken yet.
     pub fn remaining_faults(&self) -> usize {
-        self.lock_state()
-            .rules
-            .iter()
-            .map(|entry| entry.faults.len())
-            .sum()
+        self.lock_state().rules.iter().map(|entry| entry.faults.len()).sum()
     }
 
     /// Returns every request received since the start or the last [`FaultProxy::reset_log`],
@@ -310,9 +276,7 @@ impl Drop for FaultProxy {
 /// Locks the shared state, also after a panic on another thread: the state stays consistent
 /// because every update is a single push, pop or clear.
 fn lock(state: &Mutex<ProxyState>) -> MutexGuard<'_, ProxyState> {
-    state
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 struct ProxyContext {
@@ -325,18 +289,11 @@ type UpstreamClient = Client<HttpConnector, Full<Bytes>>;
 
 /// Runs the accept loop until `shutdown` fires. Dropping the runtime at the end cancels every
 /// connection task, which closes its socket.
-fn run_proxy(
-    listener: std::net::TcpListener,
-    context: Arc<ProxyContext>,
-    shutdown: oneshot::Receiver<()>,
-) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("build the FaultProxy tokio runtime");
+fn run_proxy(listener: std::net::TcpListener, context: Arc<ProxyContext>, shutdown: oneshot::Receiver<()>) {
+    let runtime =
+        tokio::runtime::Builder::new_current_thread().enable_all().build().expect("build the FaultProxy tokio runtime");
     runtime.block_on(async move {
-        let listener =
-            TcpListener::from_std(listener).expect("register the proxy listener with tokio");
+        let listener = TcpListener::from_std(listener).expect("register the proxy listener with tokio");
         let client: UpstreamClient = Client::builder(TokioExecutor::new()).build_http();
         tokio::pin!(shutdown);
         loop {
@@ -372,10 +329,7 @@ struct IncomingRequest {
 
 impl IncomingRequest {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(header, _)| header.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
     }
 
     /// Returns the lowercase tokens of every `Connection` header.
@@ -403,13 +357,9 @@ impl IncomingRequest {
 
     fn decoded_params(&self) -> Vec<(String, String)> {
         let mut params: Vec<(String, String)> =
-            url::form_urlencoded::parse(self.query_string().as_bytes())
-                .into_owned()
-                .collect();
+            url::form_urlencoded::parse(self.query_string().as_bytes()).into_owned().collect();
         let is_form = self.header("content-type").is_some_and(|content_type| {
-            content_type
-                .to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
+            content_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded")
         });
         if is_form {
             params.extend(url::form_urlencoded::parse(&self.body).into_owned());
@@ -424,9 +374,7 @@ impl IncomingRequest {
             return self.target.clone();
         }
         match self.target.parse::<Uri>() {
-            Ok(uri) => uri
-                .path_and_query()
-                .map_or_else(|| "/".to_string(), |path| path.as_str().to_string()),
+            Ok(uri) => uri.path_and_query().map_or_else(|| "/".to_string(), |path| path.as_str().to_string()),
             Err(_) => self.target.clone(),
         }
     }
@@ -451,18 +399,13 @@ impl OutgoingResponse {
     fn text(status: u16, text: String) -> OutgoingResponse {
         OutgoingResponse {
             status,
-            headers: vec![(
-                "Content-Type".to_string(),
-                b"text/plain; charset=utf-8".to_vec(),
-            )],
+            headers: vec![("Content-Type".to_string(), b"text/plain; charset=utf-8".to_vec())],
             body: text.into_bytes(),
         }
     }
 
     fn has_header(&self, name: &str) -> bool {
-        self.headers
-            .iter()
-            .any(|(header, _)| header.eq_ignore_ascii_case(name))
+        self.headers.iter().any(|(header, _)| header.eq_ignore_ascii_case(name))
     }
 }
 
@@ -482,19 +425,13 @@ struct ClientConnection {
 }
 
 async fn serve_connection(stream: TcpStream, context: &ProxyContext, client: &UpstreamClient) {
-    let mut connection = ClientConnection {
-        stream,
-        buffer: Vec::new(),
-    };
+    let mut connection = ClientConnection { stream, buffer: Vec::new() };
     loop {
         let request = match connection.read_request().await {
             Ok(Some(request)) => request,
             Ok(None) | Err(ReadError::Io) => return,
             Err(ReadError::Invalid(status, message)) => {
-                eprintln!(
-                    "fault proxy {}: rejected a request: {message}",
-                    context.address
-                );
+                eprintln!("fault proxy {}: rejected a request: {message}", context.address);
                 let response = OutgoingResponse::text(status, format!("fault proxy: {message}\n"));
                 // The connection closes either way, so a failed write changes nothing.
                 let _ = connection.write_response(&response, false, false).await;
@@ -533,12 +470,7 @@ async fn serve_connection(stream: TcpStream, context: &ProxyContext, client: &Up
             }
         };
 
-        if connection
-            .write_response(&response, keep_alive, is_head)
-            .await
-            .is_err()
-            || !keep_alive
-        {
+        if connection.write_response(&response, keep_alive, is_head).await.is_err() || !keep_alive {
             let _ = connection.stream.shutdown().await;
             return;
         }
@@ -560,23 +492,15 @@ impl ClientConnection {
             .any(|(_, value)| value.to_ascii_lowercase().contains("chunked"));
         let content_length = match request.header("content-length") {
             Some(value) => Some(value.trim().parse::<usize>().map_err(|_| {
-                ReadError::Invalid(
-                    400,
-                    format!("invalid Content-Length {value:?}: expected a byte count"),
-                )
+                ReadError::Invalid(400, format!("invalid Content-Length {value:?}: expected a byte count"))
             })?),
             None => None,
         };
         let has_body = is_chunked || content_length.is_some_and(|length| length > 0);
 
-        let expects_continue = request
-            .header("expect")
-            .is_some_and(|value| value.eq_ignore_ascii_case("100-continue"));
+        let expects_continue = request.header("expect").is_some_and(|value| value.eq_ignore_ascii_case("100-continue"));
         if expects_continue && has_body {
-            self.stream
-                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-                .await
-                .map_err(|_| ReadError::Io)?;
+            self.stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await.map_err(|_| ReadError::Io)?;
         }
 
         request.body = if is_chunked {
@@ -585,9 +509,7 @@ impl ClientConnection {
             if length > MAX_BODY_BYTES {
                 return Err(ReadError::Invalid(
                     413,
-                    format!(
-                        "request body of {length} bytes is larger than the limit of {MAX_BODY_BYTES} bytes"
-                    ),
+                    format!("request body of {length} bytes is larger than the limit of {MAX_BODY_BYTES} bytes"),
                 ));
             }
             self.take_exact(length).await?
@@ -616,10 +538,7 @@ impl ClientConnection {
                                 .headers
                                 .iter()
                                 .map(|header| {
-                                    (
-                                        header.name.to_string(),
-                                        String::from_utf8_lossy(header.value).into_owned(),
-                                    )
+                                    (header.name.to_string(), String::from_utf8_lossy(header.value).into_owned())
                                 })
                                 .collect(),
                             body: Vec::new(),
@@ -629,42 +548,26 @@ impl ClientConnection {
                     }
                     Ok(httparse::Status::Partial) => {}
                     Err(httparse::Error::TooManyHeaders) => {
-                        return Err(ReadError::Invalid(
-                            431,
-                            format!("request has more than {MAX_HEADERS} headers"),
-                        ));
+                        return Err(ReadError::Invalid(431, format!("request has more than {MAX_HEADERS} headers")));
                     }
                     Err(error) => {
-                        return Err(ReadError::Invalid(
-                            400,
-                            format!("malformed request head: {error}"),
-                        ));
+                        return Err(ReadError::Invalid(400, format!("malformed request head: {error}")));
                     }
                 }
                 if self.buffer.len() > MAX_HEAD_BYTES {
-                    return Err(ReadError::Invalid(
-                        431,
-                        format!("request head is larger than {MAX_HEAD_BYTES} bytes"),
-                    ));
+                    return Err(ReadError::Invalid(431, format!("request head is larger than {MAX_HEAD_BYTES} bytes")));
                 }
             }
 
             if self.fill_buffer().await? == 0 {
-                return if self.buffer.is_empty() {
-                    Ok(None)
-                } else {
-                    Err(ReadError::Io)
-                };
+                return if self.buffer.is_empty() { Ok(None) } else { Err(ReadError::Io) };
             }
         }
     }
 
     /// Reads more bytes into the buffer and returns how many arrived (0 at end of stream).
     async fn fill_buffer(&mut self) -> Result<usize, ReadError> {
-        self.stream
-            .read_buf(&mut self.buffer)
-            .await
-            .map_err(|_| ReadError::Io)
+        self.stream.read_buf(&mut self.buffer).await.map_err(|_| ReadError::Io)
     }
 
     async fn take_exact(&mut self, length: usize) -> Result<Vec<u8>, ReadError> {
@@ -705,10 +608,7 @@ impl ClientConnection {
             let line = String::from_utf8_lossy(&line);
             let size_text = line.split(';').next().unwrap_or("").trim();
             let size = usize::from_str_radix(size_text, 16).map_err(|_| {
-                ReadError::Invalid(
-                    400,
-                    format!("invalid chunk size {size_text:?}: expected hexadecimal digits"),
-                )
+                ReadError::Invalid(400, format!("invalid chunk size {size_text:?}: expected hexadecimal digits"))
             })?;
             if size == 0 {
                 while !self.take_line().await?.is_empty() {}
@@ -717,17 +617,12 @@ impl ClientConnection {
             if body.len() + size > MAX_BODY_BYTES {
                 return Err(ReadError::Invalid(
                     413,
-                    format!(
-                        "chunked request body is larger than the limit of {MAX_BODY_BYTES} bytes"
-                    ),
+                    format!("chunked request body is larger than the limit of {MAX_BODY_BYTES} bytes"),
                 ));
             }
             body.extend(self.take_exact(size).await?);
             if !self.take_line().await?.is_empty() {
-                return Err(ReadError::Invalid(
-                    400,
-                    "chunk data is not followed by CRLF".to_string(),
-                ));
+                return Err(ReadError::Invalid(400, "chunk data is not followed by CRLF".to_string()));
             }
         }
     }
@@ -747,10 +642,7 @@ impl ClientConnection {
     }
 
     /// Writes the head with the full `Content-Length` but only the first half of the body.
-    async fn write_truncated_response(
-        &mut self,
-        response: &OutgoingResponse,
-    ) -> std::io::Result<()> {
+    async fn write_truncated_response(&mut self, response: &OutgoingResponse) -> std::io::Result<()> {
         let mut message = encode_head(response, true, false);
         message.extend_from_slice(&response.body[..response.body.len() / 2]);
         self.stream.write_all(&message).await?;
@@ -777,10 +669,8 @@ fn is_bodyless_status(status: u16) -> bool {
 /// `response.headers` are replaced by this connection's own. A HEAD response keeps the upstream
 /// `Content-Length` because it has no body to measure.
 fn encode_head(response: &OutgoingResponse, keep_alive: bool, is_head: bool) -> Vec<u8> {
-    let reason = StatusCode::from_u16(response.status)
-        .ok()
-        .and_then(|status| status.canonical_reason())
-        .unwrap_or("Unknown");
+    let reason =
+        StatusCode::from_u16(response.status).ok().and_then(|status| status.canonical_reason()).unwrap_or("Unknown");
     let mut head = format!("HTTP/1.1 {} {reason}\r\n", response.status).into_bytes();
 
     let mut has_content_length = false;
@@ -804,22 +694,14 @@ fn encode_head(response: &OutgoingResponse, keep_alive: bool, is_head: bool) -> 
     if !has_content_length && !is_head && !is_bodyless_status(response.status) {
         head.extend_from_slice(format!("Content-Length: {}\r\n", response.body.len()).as_bytes());
     }
-    head.extend_from_slice(if keep_alive {
-        b"Connection: keep-alive\r\n"
-    } else {
-        b"Connection: close\r\n"
-    });
+    head.extend_from_slice(if keep_alive { b"Connection: keep-alive\r\n" } else { b"Connection: close\r\n" });
     head.extend_from_slice(b"\r\n");
     head
 }
 
 /// Forwards the request upstream and returns the complete upstream response, or a 502 response
 /// that names the failure.
-async fn forward(
-    context: &ProxyContext,
-    client: &UpstreamClient,
-    request: &IncomingRequest,
-) -> OutgoingResponse {
+async fn forward(context: &ProxyContext, client: &UpstreamClient, request: &IncomingRequest) -> OutgoingResponse {
     match try_forward(context, client, request).await {
         Ok(response) => response,
         Err(message) => {
@@ -835,9 +717,7 @@ async fn try_forward(
     request: &IncomingRequest,
 ) -> Result<OutgoingResponse, String> {
     let uri_text = format!("{}{}", context.upstream, request.origin_form_target());
-    let uri: Uri = uri_text
-        .parse()
-        .map_err(|error| format!("invalid upstream URL {uri_text:?}: {error}"))?;
+    let uri: Uri = uri_text.parse().map_err(|error| format!("invalid upstream URL {uri_text:?}: {error}"))?;
     let method = Method::from_bytes(request.method.as_bytes())
         .map_err(|error| format!("invalid request method {:?}: {error}", request.method))?;
 
@@ -869,11 +749,7 @@ async fn try_forward(
         .to_bytes();
 
     let upstream_connection_named = connection_tokens(
-        parts
-            .headers
-            .get_all(hyper::header::CONNECTION)
-            .iter()
-            .filter_map(|value| value.to_str().ok()),
+        parts.headers.get_all(hyper::header::CONNECTION).iter().filter_map(|value| value.to_str().ok()),
     );
     let headers = parts
         .headers
@@ -881,26 +757,14 @@ async fn try_forward(
         .filter(|(name, _)| !upstream_connection_named.contains(&name.as_str().to_string()))
         .map(|(name, value)| (name.as_str().to_string(), value.as_bytes().to_vec()))
         .collect();
-    Ok(OutgoingResponse {
-        status: parts.status.as_u16(),
-        headers,
-        body: body.to_vec(),
-    })
+    Ok(OutgoingResponse { status: parts.status.as_u16(), headers, body: body.to_vec() })
 }
 
 fn status_response(code: u16, retry_after: Option<String>) -> OutgoingResponse {
-    let reason = StatusCode::from_u16(code)
-        .ok()
-        .and_then(|status| status.canonical_reason())
-        .unwrap_or("Unknown");
-    let mut response = OutgoingResponse::text(
-        code,
-        format!("{code} {reason} (injected by the fault proxy)\n"),
-    );
+    let reason = StatusCode::from_u16(code).ok().and_then(|status| status.canonical_reason()).unwrap_or("Unknown");
+    let mut response = OutgoingResponse::text(code, format!("{code} {reason} (injected by the fault proxy)\n"));
     if let Some(retry_after) = retry_after {
-        response
-            .headers
-            .push(("Retry-After".to_string(), retry_after.into_bytes()));
+        response.headers.push(("Retry-After".to_string(), retry_after.into_bytes()));
     }
     response
 }
@@ -909,15 +773,9 @@ fn maxlag_response(retry_after: u32) -> OutgoingResponse {
     OutgoingResponse {
         status: 200,
         headers: vec![
-            (
-                "Content-Type".to_string(),
-                b"application/json; charset=utf-8".to_vec(),
-            ),
+            ("Content-Type".to_string(), b"application/json; charset=utf-8".to_vec()),
             ("MediaWiki-API-Error".to_string(), b"maxlag".to_vec()),
-            (
-                "Retry-After".to_string(),
-                retry_after.to_string().into_bytes(),
-            ),
+            ("Retry-After".to_string(), retry_after.to_string().into_bytes()),
             ("X-Database-Lag".to_string(), b"7".to_vec()),
         ],
         body: MAXLAG_BODY.as_bytes().to_vec(),
@@ -929,12 +787,8 @@ fn gzip_response(mut response: OutgoingResponse) -> OutgoingResponse {
         return response;
     }
     let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
-    encoder
-        .write_all(&response.body)
-        .expect("gzip into a Vec cannot fail");
+    encoder.write_all(&response.body).expect("gzip into a Vec cannot fail");
     response.body = encoder.finish().expect("gzip into a Vec cannot fail");
-    response
-        .headers
-        .push(("Content-Encoding".to_string(), b"gzip".to_vec()));
+    response.headers.push(("Content-Encoding".to_string(), b"gzip".to_vec()));
     response
 }

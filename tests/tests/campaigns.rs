@@ -93,9 +93,21 @@ fn campaign_file_errors_name_the_file_and_the_value() {
     let wikidash = Wikidash::new("");
     let cases = [
         ("typo.toml", CAMPAIGN.replace("participants =", "participant ="), "unknown field `participant`"),
-        ("zone.toml", CAMPAIGN.replace("Europe/Berlin", "Mars/Olympus"), "\"Mars/Olympus\" is not an IANA time zone name"),
-        ("url.toml", CAMPAIGN.replace("https://en.wikipedia.org/w/api.php", "https://en.wikipedia.org/wiki/Main_Page"), "does not end in api.php"),
-        ("dates.toml", CAMPAIGN.replace("end = 2026-03-31", "end = 2026-02-01"), "ends (2026-02-01) before it starts (2026-03-01)"),
+        (
+            "zone.toml",
+            CAMPAIGN.replace("Europe/Berlin", "Mars/Olympus"),
+            "\"Mars/Olympus\" is not an IANA time zone name",
+        ),
+        (
+            "url.toml",
+            CAMPAIGN.replace("https://en.wikipedia.org/w/api.php", "https://en.wikipedia.org/wiki/Main_Page"),
+            "does not end in api.php",
+        ),
+        (
+            "dates.toml",
+            CAMPAIGN.replace("end = 2026-03-31", "end = 2026-02-01"),
+            "ends (2026-02-01) before it starts (2026-03-01)",
+        ),
         ("name.toml", CAMPAIGN.replace("name = \"spring\"", "name = \"Spring 2026\""), "(for example \"spring-2026\")"),
     ];
     for (file, text, expected) in cases {
@@ -128,7 +140,10 @@ fn report_needs_a_name_only_when_there_are_several_campaigns() {
 
     wikidash.create_campaign(CAMPAIGN);
     let report = wikidash.run_ok(&["report"]);
-    assert!(report.contains("Campaign spring (Spring edit-a-thon): 2026-03-01 to 2026-03-31, Europe/Berlin"), "{report}");
+    assert!(
+        report.contains("Campaign spring (Spring edit-a-thon): 2026-03-01 to 2026-03-31, Europe/Berlin"),
+        "{report}"
+    );
     assert!(report.contains("never synced"), "{report}");
 
     let path = write(&wikidash, "autumn.toml", &CAMPAIGN.replace("\"spring\"", "\"autumn\""));
@@ -136,7 +151,11 @@ fn report_needs_a_name_only_when_there_are_several_campaigns() {
     let ambiguous = wikidash.run(&["report"]);
     assert!(stderr(&ambiguous).contains("several campaigns (autumn, spring)"), "{}", stderr(&ambiguous));
     let unknown = wikidash.run(&["report", "winter"]);
-    assert!(stderr(&unknown).contains("no campaign named \"winter\"; known campaigns: autumn, spring"), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains("no campaign named \"winter\"; known campaigns: autumn, spring"),
+        "{}",
+        stderr(&unknown)
+    );
 }
 
 #[test]
@@ -144,7 +163,11 @@ fn bad_configuration_value_is_named() {
     let wikidash = Wikidash::new("[sync]\nusers_per_request = 80\n");
     let output = wikidash.run(&["campaign", "list"]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("[sync] users_per_request = 80 is out of range; use 1 to 50"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("[sync] users_per_request = 80 is out of range; use 1 to 50"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -155,7 +178,9 @@ fn report_csv_has_upstream_columns() {
     let mut lines = totals.lines();
     assert_eq!(
         lines.next(),
-        Some("campaign,start_date,end_date,time_zone,editors,new_editors,total_edits,mainspace_edits,article_talk_edits,userspace_edits,bytes_added,words_added,articles_edited,articles_created")
+        Some(
+            "campaign,start_date,end_date,time_zone,editors,new_editors,total_edits,mainspace_edits,article_talk_edits,userspace_edits,bytes_added,words_added,articles_edited,articles_created"
+        )
     );
     assert_eq!(lines.next(), Some("spring,2026-03-01,2026-03-31,Europe/Berlin,0,0,0,0,0,0,0,0,0,0"));
     let daily = wikidash.run_ok(&["report", "spring", "--csv", "daily"]);

@@ -26,32 +26,22 @@ struct RawResponse {
 
 impl RawResponse {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
+        self.headers.iter().find(|(header, _)| header.eq_ignore_ascii_case(name)).map(|(_, value)| value.as_str())
     }
 
     fn content_length(&self) -> Option<usize> {
-        self.header("content-length")
-            .map(|value| value.parse().expect("numeric Content-Length"))
+        self.header("content-length").map(|value| value.parse().expect("numeric Content-Length"))
     }
 
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|error| {
-            panic!(
-                "body is not JSON ({error}): {}",
-                String::from_utf8_lossy(&self.body)
-            )
-        })
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", String::from_utf8_lossy(&self.body)))
     }
 }
 
 /// Returns "127.0.0.1:PORT" from "http://127.0.0.1:PORT".
 fn authority(base_url: &str) -> &str {
-    base_url
-        .strip_prefix("http://")
-        .expect("an http:// base URL")
+    base_url.strip_prefix("http://").expect("an http:// base URL")
 }
 
 fn connect(base_url: &str) -> TcpStream {
@@ -67,9 +57,7 @@ fn exchange(base_url: &str, request: &[u8]) -> Vec<u8> {
     let mut stream = connect(base_url);
     stream.write_all(request).expect("send the request");
     let mut received = Vec::new();
-    stream
-        .read_to_end(&mut received)
-        .expect("read until the server closes");
+    stream.read_to_end(&mut received).expect("read until the server closes");
     received
 }
 
@@ -93,11 +81,7 @@ fn parse_response(raw: &[u8]) -> RawResponse {
             (name.trim().to_string(), value.trim().to_string())
         })
         .collect();
-    RawResponse {
-        status,
-        headers,
-        body: raw[head_end + 4..].to_vec(),
-    }
+    RawResponse { status, headers, body: raw[head_end + 4..].to_vec() }
 }
 
 /// Sends `GET path_and_query` with `Connection: close` and returns the raw response.
@@ -110,9 +94,7 @@ fn get_with_headers(base_url: &str, path_and_query: &str, headers: &[(&str, &str
         "GET {path_and_query} HTTP/1.1\r\nHost: {}\r\nUser-Agent: wikidash-harness-test/1.0\r\n",
         authority(base_url)
     );
-    let has_connection = headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("connection"));
+    let has_connection = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("connection"));
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -129,9 +111,7 @@ fn read_one_response(stream: &mut TcpStream, pending: &mut Vec<u8>) -> RawRespon
     loop {
         if let Some(head_end) = pending.windows(4).position(|window| window == b"\r\n\r\n") {
             let head = parse_response(&pending[..head_end + 4]);
-            let length = head
-                .content_length()
-                .expect("a keep-alive response has a Content-Length");
+            let length = head.content_length().expect("a keep-alive response has a Content-Length");
             if pending.len() >= head_end + 4 + length {
                 let raw: Vec<u8> = pending.drain(..head_end + 4 + length).collect();
                 return parse_response(&raw);
@@ -145,16 +125,12 @@ fn read_one_response(stream: &mut TcpStream, pending: &mut Vec<u8>) -> RawRespon
 
 fn gunzip(bytes: &[u8]) -> Vec<u8> {
     let mut decoded = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .read_to_end(&mut decoded)
-        .expect("a valid gzip stream");
+    flate2::read::GzDecoder::new(bytes).read_to_end(&mut decoded).expect("a valid gzip stream");
     decoded
 }
 
 fn contribs(json: &Value) -> &Vec<Value> {
-    json["query"]["usercontribs"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no query.usercontribs in {json}"))
+    json["query"]["usercontribs"].as_array().unwrap_or_else(|| panic!("no query.usercontribs in {json}"))
 }
 
 fn contrib_with_revid(json: &Value, revid: u64) -> &Value {
@@ -166,10 +142,7 @@ fn contrib_with_revid(json: &Value, revid: u64) -> &Value {
 
 /// Counts the requests in php's log whose line contains `marker`.
 fn wiki_requests_containing(wiki: &MediaWiki, marker: &str) -> usize {
-    wiki.server_log()
-        .lines()
-        .filter(|line| line.contains("GET ") && line.contains(marker))
-        .count()
+    wiki.server_log().lines().filter(|line| line.contains("GET ") && line.contains(marker)).count()
 }
 
 #[test]
@@ -182,15 +155,8 @@ fn wiki_siteinfo_reports_testwiki() {
     let general = &response.json()["query"]["general"];
     assert_eq!(general["sitename"], "TestWiki");
     let generator = general["generator"].as_str().unwrap();
-    assert!(
-        generator.starts_with("MediaWiki 1.39"),
-        "generator is {generator}"
-    );
-    assert_eq!(
-        general["server"],
-        wiki.base_url(),
-        "$wgServer follows the Host header"
-    );
+    assert!(generator.starts_with("MediaWiki 1.39"), "generator is {generator}");
+    assert_eq!(general["server"], wiki.base_url(), "$wgServer follows the Host header");
     assert_eq!(wiki.api_url(), format!("{}/api.php", wiki.base_url()));
 }
 
@@ -202,24 +168,14 @@ fn proxy_returns_alice_contribs_from_seed() {
     let response = get(&proxy.base_url(), ALICE_CONTRIBS);
 
     assert_eq!(response.status, 200);
-    assert_eq!(
-        response.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
+    assert_eq!(response.header("content-type"), Some("application/json; charset=utf-8"));
     let json = response.json();
     let contributions = contribs(&json);
     // Alice's 13 live revisions; her edits on the deleted "Doomed page" are not listed.
     assert_eq!(contributions.len(), 13, "{json}");
-    assert!(
-        contributions
-            .iter()
-            .all(|contrib| contrib["user"] == "Alice")
-    );
+    assert!(contributions.iter().all(|contrib| contrib["user"] == "Alice"));
     assert!(contributions.iter().all(|contrib| contrib["userid"] == 3));
-    let mut revids: Vec<u64> = contributions
-        .iter()
-        .map(|contrib| contrib["revid"].as_u64().unwrap())
-        .collect();
+    let mut revids: Vec<u64> = contributions.iter().map(|contrib| contrib["revid"].as_u64().unwrap()).collect();
     revids.sort_unstable();
     assert_eq!(revids, [2, 3, 5, 7, 18, 19, 22, 25, 28, 31, 32, 33, 34]);
 
@@ -267,10 +223,7 @@ fn proxy_records_decoded_query_and_headers() {
         .map(|(name, value)| (name.to_string(), value.to_string()))
     );
     assert_eq!(recorded.param("ucuser"), Some("Alice|Bob"));
-    assert_eq!(
-        recorded.header("user-agent"),
-        Some("wikidash-harness-test/1.0")
-    );
+    assert_eq!(recorded.header("user-agent"), Some("wikidash-harness-test/1.0"));
     assert_eq!(recorded.header("Accept-Encoding"), Some("gzip"));
     assert_eq!(recorded.header("connection"), Some("close"));
     assert!(recorded.body.is_empty());
@@ -300,10 +253,7 @@ fn proxy_forwards_end_to_end_headers_only() {
     assert_eq!(response.header("connection"), Some("close"));
     let forwarded = &inner.requests()[0];
     assert_eq!(forwarded.path_and_query, SITEINFO);
-    assert_eq!(
-        forwarded.header("user-agent"),
-        Some("wikidash-harness-test/1.0")
-    );
+    assert_eq!(forwarded.header("user-agent"), Some("wikidash-harness-test/1.0"));
     assert_eq!(forwarded.header("accept-encoding"), Some("gzip, deflate"));
     assert_eq!(forwarded.header("x-trace"), Some("end-to-end"));
     assert_eq!(forwarded.header("host"), Some(authority(&outer.base_url())));
@@ -316,15 +266,8 @@ fn proxy_forwards_end_to_end_headers_only() {
 fn proxy_forwards_post_form_body() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
-    proxy.inject(
-        Rule::QueryContains("ucuser=Alice".to_string()),
-        vec![Fault::Status {
-            code: 500,
-            retry_after: None,
-        }],
-    );
-    let body =
-        "action=query&list=usercontribs&ucuser=Alice&uclimit=max&format=json&formatversion=2";
+    proxy.inject(Rule::QueryContains("ucuser=Alice".to_string()), vec![Fault::Status { code: 500, retry_after: None }]);
+    let body = "action=query&list=usercontribs&ucuser=Alice&uclimit=max&format=json&formatversion=2";
     let request = format!(
         "POST /api.php HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -335,10 +278,7 @@ fn proxy_forwards_post_form_body() {
     let faulted = parse_response(&exchange(&proxy.base_url(), request.as_bytes()));
     let forwarded = parse_response(&exchange(&proxy.base_url(), request.as_bytes()));
 
-    assert_eq!(
-        faulted.status, 500,
-        "QueryContains matches form body parameters"
-    );
+    assert_eq!(faulted.status, 500, "QueryContains matches form body parameters");
     assert_eq!(forwarded.status, 200);
     assert_eq!(contribs(&forwarded.json()).len(), 13);
     let recorded = &proxy.requests()[1];
@@ -363,10 +303,7 @@ fn proxy_decodes_chunked_request_body() {
 
     assert_eq!(response.status, 200);
     assert_eq!(response.json()["query"]["general"]["sitename"], "TestWiki");
-    assert_eq!(
-        proxy.requests()[0].body,
-        b"action=query&meta=siteinfo&format=json"
-    );
+    assert_eq!(proxy.requests()[0].body, b"action=query&meta=siteinfo&format=json");
 }
 
 #[test]
@@ -374,16 +311,11 @@ fn proxy_keeps_connection_alive_between_requests() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
     let mut stream = connect(&proxy.base_url());
-    let request = format!(
-        "GET {SITEINFO} HTTP/1.1\r\nHost: {}\r\n\r\n",
-        authority(&proxy.base_url())
-    );
+    let request = format!("GET {SITEINFO} HTTP/1.1\r\nHost: {}\r\n\r\n", authority(&proxy.base_url()));
     let mut pending = Vec::new();
 
     // Two requests written back to back (pipelined), then a third after both responses.
-    stream
-        .write_all(format!("{request}{request}").as_bytes())
-        .unwrap();
+    stream.write_all(format!("{request}{request}").as_bytes()).unwrap();
     let first = read_one_response(&mut stream, &mut pending);
     let second = read_one_response(&mut stream, &mut pending);
     stream.write_all(request.as_bytes()).unwrap();
@@ -401,13 +333,7 @@ fn proxy_keeps_connection_alive_between_requests() {
 fn status_fault_returns_429_with_retry_after() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
-    proxy.inject(
-        Rule::Any,
-        vec![Fault::Status {
-            code: 429,
-            retry_after: Some("3".to_string()),
-        }],
-    );
+    proxy.inject(Rule::Any, vec![Fault::Status { code: 429, retry_after: Some("3".to_string()) }]);
 
     let response = get(&proxy.base_url(), &format!("{SITEINFO}&marker=status429"));
 
@@ -415,42 +341,22 @@ fn status_fault_returns_429_with_retry_after() {
     assert_eq!(response.header("retry-after"), Some("3"));
     assert_eq!(response.content_length(), Some(response.body.len()));
     let text = String::from_utf8(response.body).unwrap();
-    assert!(
-        text.starts_with("429 Too Many Requests"),
-        "body is {text:?}"
-    );
-    assert_eq!(
-        wiki_requests_containing(&wiki, "marker=status429"),
-        0,
-        "not forwarded"
-    );
-    assert_eq!(
-        proxy.requests()[0].fault.as_deref(),
-        Some(r#"Status { code: 429, retry_after: Some("3") }"#)
-    );
+    assert!(text.starts_with("429 Too Many Requests"), "body is {text:?}");
+    assert_eq!(wiki_requests_containing(&wiki, "marker=status429"), 0, "not forwarded");
+    assert_eq!(proxy.requests()[0].fault.as_deref(), Some(r#"Status { code: 429, retry_after: Some("3") }"#));
 }
 
 #[test]
 fn status_fault_without_retry_after_omits_header() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
-    proxy.inject(
-        Rule::Any,
-        vec![Fault::Status {
-            code: 503,
-            retry_after: None,
-        }],
-    );
+    proxy.inject(Rule::Any, vec![Fault::Status { code: 503, retry_after: None }]);
 
     let response = get(&proxy.base_url(), SITEINFO);
 
     assert_eq!(response.status, 503);
     assert_eq!(response.header("retry-after"), None);
-    assert!(
-        String::from_utf8(response.body)
-            .unwrap()
-            .starts_with("503 Service Unavailable")
-    );
+    assert!(String::from_utf8(response.body).unwrap().starts_with("503 Service Unavailable"));
 }
 
 #[test]
@@ -459,19 +365,13 @@ fn maxlag_fault_answers_200_with_mediawiki_error_header() {
     let proxy = FaultProxy::start(&wiki.base_url());
     proxy.inject(Rule::Any, vec![Fault::Maxlag { retry_after: 2 }]);
 
-    let response = get(
-        &proxy.base_url(),
-        &format!("{ALICE_CONTRIBS}&maxlag=5&marker=maxlag"),
-    );
+    let response = get(&proxy.base_url(), &format!("{ALICE_CONTRIBS}&maxlag=5&marker=maxlag"));
 
     assert_eq!(response.status, 200);
     assert_eq!(response.header("mediawiki-api-error"), Some("maxlag"));
     assert_eq!(response.header("retry-after"), Some("2"));
     assert_eq!(response.header("x-database-lag"), Some("7"));
-    assert_eq!(
-        response.header("content-type"),
-        Some("application/json; charset=utf-8")
-    );
+    assert_eq!(response.header("content-type"), Some("application/json; charset=utf-8"));
     assert_eq!(
         response.json(),
         serde_json::json!({
@@ -485,11 +385,7 @@ fn maxlag_fault_answers_200_with_mediawiki_error_header() {
             "servedby": "mw1234"
         })
     );
-    assert_eq!(
-        wiki_requests_containing(&wiki, "marker=maxlag"),
-        0,
-        "not forwarded"
-    );
+    assert_eq!(wiki_requests_containing(&wiki, "marker=maxlag"), 0, "not forwarded");
 }
 
 #[test]
@@ -505,11 +401,7 @@ fn truncate_fault_sends_half_of_content_length() {
     assert_eq!(truncated.content_length(), Some(full.body.len()));
     assert_eq!(truncated.body.len(), full.body.len() / 2);
     assert!(full.body.starts_with(&truncated.body));
-    assert_eq!(
-        wiki_requests_containing(&wiki, "list=usercontribs"),
-        2,
-        "forwarded"
-    );
+    assert_eq!(wiki_requests_containing(&wiki, "list=usercontribs"), 2, "forwarded");
 }
 
 #[test]
@@ -517,29 +409,14 @@ fn drop_fault_closes_without_response() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
     proxy.inject(Rule::Any, vec![Fault::Drop]);
-    let request = format!(
-        "GET {SITEINFO} HTTP/1.1\r\nHost: {}\r\n\r\n",
-        authority(&proxy.base_url())
-    );
+    let request = format!("GET {SITEINFO} HTTP/1.1\r\nHost: {}\r\n\r\n", authority(&proxy.base_url()));
 
     let received = exchange(&proxy.base_url(), request.as_bytes());
 
-    assert!(
-        received.is_empty(),
-        "received {:?}",
-        String::from_utf8_lossy(&received)
-    );
-    assert_eq!(
-        proxy.request_count(),
-        1,
-        "the request is recorded before the fault"
-    );
+    assert!(received.is_empty(), "received {:?}", String::from_utf8_lossy(&received));
+    assert_eq!(proxy.request_count(), 1, "the request is recorded before the fault");
     assert_eq!(proxy.requests()[0].fault.as_deref(), Some("Drop"));
-    assert_eq!(
-        get(&proxy.base_url(), SITEINFO).status,
-        200,
-        "next request is forwarded"
-    );
+    assert_eq!(get(&proxy.base_url(), SITEINFO).status, 200, "next request is forwarded");
 }
 
 #[test]
@@ -564,30 +441,19 @@ fn hang_fault_never_responds() {
     let proxy = FaultProxy::start(&wiki.base_url());
     proxy.inject(Rule::Any, vec![Fault::Hang]);
     let mut stream = connect(&proxy.base_url());
-    stream
-        .set_read_timeout(Some(Duration::from_millis(700)))
-        .unwrap();
-    let request = format!(
-        "GET {SITEINFO} HTTP/1.1\r\nHost: {}\r\n\r\n",
-        authority(&proxy.base_url())
-    );
+    stream.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
+    let request = format!("GET {SITEINFO} HTTP/1.1\r\nHost: {}\r\n\r\n", authority(&proxy.base_url()));
     stream.write_all(request.as_bytes()).unwrap();
 
     let mut buffer = [0u8; 64];
-    let error = stream
-        .read(&mut buffer)
-        .expect_err("no bytes arrive on a hanging connection");
+    let error = stream.read(&mut buffer).expect_err("no bytes arrive on a hanging connection");
 
     assert!(
         matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
         "read failed with {error:?} instead of timing out"
     );
     drop(stream);
-    assert_eq!(
-        get(&proxy.base_url(), SITEINFO).status,
-        200,
-        "next request is forwarded"
-    );
+    assert_eq!(get(&proxy.base_url(), SITEINFO).status, 200, "next request is forwarded");
 }
 
 #[test]
@@ -596,10 +462,7 @@ fn dropping_proxy_closes_hanging_connection() {
     let proxy = FaultProxy::start(&wiki.base_url());
     proxy.inject(Rule::Any, vec![Fault::Hang]);
     let mut stream = connect(&proxy.base_url());
-    let request = format!(
-        "GET {SITEINFO} HTTP/1.1\r\nHost: {}\r\n\r\n",
-        authority(&proxy.base_url())
-    );
+    let request = format!("GET {SITEINFO} HTTP/1.1\r\nHost: {}\r\n\r\n", authority(&proxy.base_url()));
     stream.write_all(request.as_bytes()).unwrap();
     // The proxy must have read the request before it is dropped.
     let deadline = Instant::now() + CLIENT_TIMEOUT;
@@ -612,8 +475,7 @@ fn dropping_proxy_closes_hanging_connection() {
     let read = stream.read(&mut buffer);
 
     assert!(
-        matches!(read, Ok(0))
-            || matches!(&read, Err(error) if error.kind() == ErrorKind::ConnectionReset),
+        matches!(read, Ok(0)) || matches!(&read, Err(error) if error.kind() == ErrorKind::ConnectionReset),
         "expected end of stream, got {read:?}"
     );
 }
@@ -625,18 +487,10 @@ fn gzip_fault_decompresses_to_wiki_json() {
     let direct = get(&wiki.base_url(), ALICE_CONTRIBS);
     proxy.inject(Rule::Any, vec![Fault::Gzip]);
 
-    let compressed = get_with_headers(
-        &proxy.base_url(),
-        ALICE_CONTRIBS,
-        &[("Accept-Encoding", "gzip")],
-    );
+    let compressed = get_with_headers(&proxy.base_url(), ALICE_CONTRIBS, &[("Accept-Encoding", "gzip")]);
 
     assert_eq!(compressed.status, 200);
-    assert_eq!(
-        direct.header("content-encoding"),
-        None,
-        "php -S never compresses"
-    );
+    assert_eq!(direct.header("content-encoding"), None, "php -S never compresses");
     assert_eq!(compressed.header("content-encoding"), Some("gzip"));
     assert_eq!(compressed.content_length(), Some(compressed.body.len()));
     assert_ne!(compressed.body, direct.body);
@@ -649,36 +503,17 @@ fn rule_matches_only_its_requests_in_fifo_order() {
     let proxy = FaultProxy::start(&wiki.base_url());
     proxy.inject(
         Rule::QueryContains("list=usercontribs".to_string()),
-        vec![
-            Fault::Status {
-                code: 500,
-                retry_after: None,
-            },
-            Fault::Status {
-                code: 503,
-                retry_after: None,
-            },
-        ],
+        vec![Fault::Status { code: 500, retry_after: None }, Fault::Status { code: 503, retry_after: None }],
     );
 
-    let statuses: Vec<u16> = [
-        SITEINFO,
-        ALICE_CONTRIBS,
-        SITEINFO,
-        ALICE_CONTRIBS,
-        ALICE_CONTRIBS,
-    ]
-    .iter()
-    .map(|path| get(&proxy.base_url(), path).status)
-    .collect();
+    let statuses: Vec<u16> = [SITEINFO, ALICE_CONTRIBS, SITEINFO, ALICE_CONTRIBS, ALICE_CONTRIBS]
+        .iter()
+        .map(|path| get(&proxy.base_url(), path).status)
+        .collect();
 
     assert_eq!(statuses, [200, 500, 200, 503, 200]);
     assert_eq!(proxy.remaining_faults(), 0);
-    let faults: Vec<Option<String>> = proxy
-        .requests()
-        .into_iter()
-        .map(|request| request.fault)
-        .collect();
+    let faults: Vec<Option<String>> = proxy.requests().into_iter().map(|request| request.fault).collect();
     assert_eq!(
         faults,
         [
@@ -697,17 +532,11 @@ fn query_contains_matches_decoded_parameters() {
     let proxy = FaultProxy::start(&wiki.base_url());
     proxy.inject(
         Rule::QueryContains("ucuser=Alice|Bob".to_string()),
-        vec![Fault::Status {
-            code: 502,
-            retry_after: None,
-        }],
+        vec![Fault::Status { code: 502, retry_after: None }],
     );
 
     let only_alice = get(&proxy.base_url(), ALICE_CONTRIBS);
-    let encoded = get(
-        &proxy.base_url(),
-        "/api.php?action=query&list=usercontribs&ucuser=Alice%7CBob&format=json",
-    );
+    let encoded = get(&proxy.base_url(), "/api.php?action=query&list=usercontribs&ucuser=Alice%7CBob&format=json");
 
     assert_eq!(only_alice.status, 200);
     assert_eq!(encoded.status, 502);
@@ -717,24 +546,11 @@ fn query_contains_matches_decoded_parameters() {
 fn first_injected_rule_wins_when_several_match() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
-    proxy.inject(
-        Rule::Any,
-        vec![Fault::Status {
-            code: 500,
-            retry_after: None,
-        }],
-    );
-    proxy.inject(
-        Rule::QueryContains("meta=siteinfo".to_string()),
-        vec![Fault::Status {
-            code: 503,
-            retry_after: None,
-        }],
-    );
+    proxy.inject(Rule::Any, vec![Fault::Status { code: 500, retry_after: None }]);
+    proxy
+        .inject(Rule::QueryContains("meta=siteinfo".to_string()), vec![Fault::Status { code: 503, retry_after: None }]);
 
-    let statuses: Vec<u16> = (0..3)
-        .map(|_| get(&proxy.base_url(), SITEINFO).status)
-        .collect();
+    let statuses: Vec<u16> = (0..3).map(|_| get(&proxy.base_url(), SITEINFO).status).collect();
 
     assert_eq!(statuses, [500, 503, 200]);
 }
@@ -743,28 +559,12 @@ fn first_injected_rule_wins_when_several_match() {
 fn nth_request_rule_counts_from_log_reset() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
-    proxy.inject(
-        Rule::NthRequest(1),
-        vec![Fault::Status {
-            code: 500,
-            retry_after: None,
-        }],
-    );
+    proxy.inject(Rule::NthRequest(1), vec![Fault::Status { code: 500, retry_after: None }]);
 
-    let before_reset: Vec<u16> = (0..3)
-        .map(|_| get(&proxy.base_url(), SITEINFO).status)
-        .collect();
+    let before_reset: Vec<u16> = (0..3).map(|_| get(&proxy.base_url(), SITEINFO).status).collect();
     proxy.reset_log();
-    proxy.inject(
-        Rule::NthRequest(0),
-        vec![Fault::Status {
-            code: 503,
-            retry_after: None,
-        }],
-    );
-    let after_reset: Vec<u16> = (0..2)
-        .map(|_| get(&proxy.base_url(), SITEINFO).status)
-        .collect();
+    proxy.inject(Rule::NthRequest(0), vec![Fault::Status { code: 503, retry_after: None }]);
+    let after_reset: Vec<u16> = (0..2).map(|_| get(&proxy.base_url(), SITEINFO).status).collect();
 
     assert_eq!(before_reset, [200, 500, 200]);
     assert_eq!(after_reset, [503, 200]);
@@ -774,11 +574,7 @@ fn nth_request_rule_counts_from_log_reset() {
 #[test]
 fn proxy_returns_502_when_upstream_down() {
     // Bind and drop a listener, so its port is very likely closed.
-    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let proxy = FaultProxy::start(&format!("http://127.0.0.1:{closed_port}"));
 
     let response = get(&proxy.base_url(), SITEINFO);
@@ -799,10 +595,7 @@ fn two_wikis_run_at_once() {
     for wiki in [&first, &second] {
         let response = get(&wiki.base_url(), SITEINFO);
         assert_eq!(response.status, 200);
-        assert_eq!(
-            response.json()["query"]["general"]["server"],
-            wiki.base_url()
-        );
+        assert_eq!(response.json()["query"]["general"]["server"], wiki.base_url());
     }
 }
 
@@ -815,13 +608,7 @@ fn maintenance_delete_changes_only_its_wiki() {
 
     let output = changed.maintenance(
         "deleteBatch.php",
-        &[
-            "--u",
-            "Admin",
-            "--r",
-            "Harness test",
-            list.to_str().unwrap(),
-        ],
+        &["--u", "Admin", "--r", "Harness test", list.to_str().unwrap()],
         Some("20240102030405"),
     );
 
@@ -834,25 +621,12 @@ fn maintenance_delete_changes_only_its_wiki() {
     let info = "/api.php?action=query&prop=info&titles=Alpha&format=json&formatversion=2";
     let changed_page = get(&changed.base_url(), info).json();
     let untouched_page = get(&untouched.base_url(), info).json();
-    assert_eq!(
-        changed_page["query"]["pages"][0]["missing"], true,
-        "{changed_page}"
-    );
-    assert_eq!(
-        untouched_page["query"]["pages"][0]["pageid"], 5,
-        "{untouched_page}"
-    );
+    assert_eq!(changed_page["query"]["pages"][0]["missing"], true, "{changed_page}");
+    assert_eq!(untouched_page["query"]["pages"][0]["pageid"], 5, "{untouched_page}");
 
     let changed_contribs = get(&changed.base_url(), ALICE_CONTRIBS).json();
-    assert_eq!(
-        contribs(&changed_contribs).len(),
-        11,
-        "revisions 5 and 7 of Alpha are archived"
-    );
-    assert_eq!(
-        contribs(&get(&untouched.base_url(), ALICE_CONTRIBS).json()).len(),
-        13
-    );
+    assert_eq!(contribs(&changed_contribs).len(), 11, "revisions 5 and 7 of Alpha are archived");
+    assert_eq!(contribs(&get(&untouched.base_url(), ALICE_CONTRIBS).json()).len(), 13);
 
     let deletions = get(
         &changed.base_url(),
@@ -860,10 +634,7 @@ fn maintenance_delete_changes_only_its_wiki() {
     )
     .json();
     let entry = &deletions["query"]["logevents"][0];
-    assert_eq!(
-        entry["timestamp"], "2024-01-02T03:04:05Z",
-        "MW_FAKE_TIME dates the deletion"
-    );
+    assert_eq!(entry["timestamp"], "2024-01-02T03:04:05Z", "MW_FAKE_TIME dates the deletion");
     assert_eq!(entry["user"], "Admin");
     assert_eq!(entry["comment"], "Harness test");
 }
@@ -874,16 +645,8 @@ fn maintenance_reads_list_from_stdin() {
 
     let output = wiki.maintenance_with_stdin("deleteBatch.php", &["--u", "Admin"], None, b"Beta\n");
 
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let info = get(
-        &wiki.base_url(),
-        "/api.php?action=query&prop=info&titles=Beta&format=json&formatversion=2",
-    )
-    .json();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let info = get(&wiki.base_url(), "/api.php?action=query&prop=info&titles=Beta&format=json&formatversion=2").json();
     assert_eq!(info["query"]["pages"][0]["missing"], true, "{info}");
 }
 
@@ -899,10 +662,7 @@ fn dropping_wiki_stops_server_and_removes_run_dir() {
     drop(wiki);
 
     assert!(!run_dir.exists(), "{} still exists", run_dir.display());
-    assert!(
-        !Path::new(&format!("/proc/{pid}")).exists(),
-        "php -S (pid {pid}) is still running"
-    );
+    assert!(!Path::new(&format!("/proc/{pid}")).exists(), "php -S (pid {pid}) is still running");
     let refused = TcpStream::connect(authority(&base_url));
     assert!(refused.is_err(), "{base_url} still accepts connections");
 }

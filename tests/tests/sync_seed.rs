@@ -25,15 +25,30 @@ fn totals(report: &Value) -> Value {
 }
 
 fn participant<'a>(report: &'a Value, name: &str) -> &'a Value {
-    report["participants"].as_array().unwrap().iter().find(|person| person["username"] == name).unwrap_or_else(|| panic!("no participant {name}"))
+    report["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|person| person["username"] == name)
+        .unwrap_or_else(|| panic!("no participant {name}"))
 }
 
 fn article<'a>(report: &'a Value, title: &str) -> &'a Value {
-    report["articles"].as_array().unwrap().iter().find(|article| article["title"] == title).unwrap_or_else(|| panic!("no article {title}"))
+    report["articles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|article| article["title"] == title)
+        .unwrap_or_else(|| panic!("no article {title}"))
 }
 
 fn day<'a>(report: &'a Value, date: &str) -> &'a Value {
-    report["daily"].as_array().unwrap().iter().find(|day| day["date"] == date).unwrap_or_else(|| panic!("no day {date}"))
+    report["daily"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|day| day["date"] == date)
+        .unwrap_or_else(|| panic!("no day {date}"))
 }
 
 const EXAMPLE_TOTALS: fn() -> Value = || {
@@ -88,7 +103,8 @@ fn example_campaign_report_matches_hand_counts() {
     assert_eq!(dave["revisions_during_project"], 0);
     assert_eq!(dave["registered_at"], Value::Null);
 
-    let titles: Vec<&str> = report["articles"].as_array().unwrap().iter().map(|article| article["title"].as_str().unwrap()).collect();
+    let titles: Vec<&str> =
+        report["articles"].as_array().unwrap().iter().map(|article| article["title"].as_str().unwrap()).collect();
     assert_eq!(titles, ["Alpha", "Alpha (redirect)", "Beta", "Delta", "Gamma", "New name", "Old name"]);
     // Created as "Old name" by Carol, moved by Alice: counted as Carol's creation, by page id.
     let moved = article(&report, "New name");
@@ -154,7 +170,8 @@ fn small_pages_and_batches_give_the_same_figures() {
     assert!(summary.contains("3/3 participant batches"), "{summary}");
 
     let requests = proxy.requests();
-    let contributions: Vec<_> = requests.iter().filter(|request| request.param("list") == Some("usercontribs")).collect();
+    let contributions: Vec<_> =
+        requests.iter().filter(|request| request.param("list") == Some("usercontribs")).collect();
     // Alice 5, Bob 6 and Carol 5 revisions at 2 per request.
     assert_eq!(contributions.len(), 9, "{contributions:#?}");
     assert!(contributions.iter().all(|request| request.param("uclimit") == Some("2")));
@@ -190,7 +207,8 @@ fn window_that_cuts_history_counts_only_inside_it() {
     assert_eq!(day(&report, "2014-02-01")["new_editors"], 1);
 
     // The wiki has no Draft namespace, so 118 and 119 are never asked for.
-    let namespaces = proxy.requests().iter().find_map(|request| request.param("ucnamespace").map(str::to_string)).unwrap();
+    let namespaces =
+        proxy.requests().iter().find_map(|request| request.param("ucnamespace").map(str::to_string)).unwrap();
     assert_eq!(namespaces, "0|1|2|3|4|5|10|11");
 }
 
@@ -199,7 +217,11 @@ fn tracked_namespaces_are_fetched_and_count_as_articles() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
     let wikidash = Wikidash::new("");
-    wikidash.create_campaign(&campaign_toml(&proxy.api_url(), "start = 2014-01-01\nend = 2014-12-31", "namespaces = [0, 14]"));
+    wikidash.create_campaign(&campaign_toml(
+        &proxy.api_url(),
+        "start = 2014-01-01\nend = 2014-12-31",
+        "namespaces = [0, 14]",
+    ));
     wikidash.run_ok(&["sync"]);
     let report = wikidash.report("test");
     // Category:Fruits (Alice, +19) and Category:Apples (Bob, +36) join the two 2014 edits.
@@ -207,7 +229,8 @@ fn tracked_namespaces_are_fetched_and_count_as_articles() {
     assert_eq!(report["totals"]["bytes_added"], 55);
     assert_eq!(report["totals"]["articles_edited"], 2);
     assert_eq!(report["totals"]["articles_created"], 2);
-    let namespaces = proxy.requests().iter().find_map(|request| request.param("ucnamespace").map(str::to_string)).unwrap();
+    let namespaces =
+        proxy.requests().iter().find_map(|request| request.param("ucnamespace").map(str::to_string)).unwrap();
     assert_eq!(namespaces, "0|1|2|3|4|5|10|11|14");
 }
 
@@ -249,7 +272,12 @@ fn page_deleted_after_sync_stops_counting_but_stays_listed() {
     wikidash.create_campaign(&example_campaign(&wiki.api_url()));
     wikidash.run_ok(&["sync"]);
 
-    let deleted = wiki.maintenance_with_stdin("deleteBatch.php", &["--u", "Admin", "--r", "test"], Some("20230101000000"), b"Gamma\n");
+    let deleted = wiki.maintenance_with_stdin(
+        "deleteBatch.php",
+        &["--u", "Admin", "--r", "test"],
+        Some("20230101000000"),
+        b"Gamma\n",
+    );
     assert!(deleted.status.success(), "deleteBatch failed: {}", String::from_utf8_lossy(&deleted.stderr));
     wikidash.run_ok(&["sync"]);
 
@@ -272,7 +300,12 @@ fn page_moved_after_sync_keeps_its_figures_under_the_new_title() {
     wikidash.create_campaign(&example_campaign(&wiki.api_url()));
     wikidash.run_ok(&["sync"]);
 
-    let moved = wiki.maintenance_with_stdin("moveBatch.php", &["--u", "Admin", "--r", "test"], Some("20230101000000"), b"Beta|Beta fruit\n");
+    let moved = wiki.maintenance_with_stdin(
+        "moveBatch.php",
+        &["--u", "Admin", "--r", "test"],
+        Some("20230101000000"),
+        b"Beta|Beta fruit\n",
+    );
     assert!(moved.status.success(), "moveBatch failed: {}", String::from_utf8_lossy(&moved.stderr));
     wikidash.run_ok(&["sync"]);
 
@@ -292,10 +325,15 @@ fn killed_sync_resumes_to_the_same_figures() {
     let proxy = FaultProxy::start(&wiki.base_url());
     let wikidash = Wikidash::new("[sync]\nusers_per_request = 1\nresults_per_request = 2\n");
     wikidash.create_campaign(&example_campaign(&proxy.api_url()));
-    // Alice's batch completes; Bob's first request never gets an answer.
+    // Alice's batch completes; Bob's first request never gets a response.
     proxy.inject(Rule::QueryContains("ucuser=Bob".into()), vec![Fault::Hang]);
 
-    let mut child = wikidash.command(&["sync"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = wikidash
+        .command(&["sync"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
     while !proxy.requests().iter().any(|request| request.param("ucuser") == Some("Bob")) {
         assert!(Instant::now() < deadline, "the sync never reached Bob's batch");
@@ -322,7 +360,9 @@ fn killed_sync_resumes_to_the_same_figures() {
 fn added_participant_gets_their_whole_history() {
     let wiki = MediaWiki::start();
     let wikidash = Wikidash::new("");
-    wikidash.create_campaign(&example_campaign(&wiki.api_url()).replace(r#"["Alice", "Bob", "Carol", "Dave"]"#, r#"["Alice"]"#));
+    wikidash.create_campaign(
+        &example_campaign(&wiki.api_url()).replace(r#"["Alice", "Bob", "Carol", "Dave"]"#, r#"["Alice"]"#),
+    );
     wikidash.run_ok(&["sync"]);
     assert_eq!(wikidash.report("seed-editathon")["totals"]["total_edits"], 5);
 

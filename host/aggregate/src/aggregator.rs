@@ -7,8 +7,8 @@
 //! - `bytes_added` sums the positive size changes of counted edits on pages in the tracked
 //!   namespaces; participants also get the same sum for user pages (2) and drafts (118).
 //! - An article is a page in a tracked namespace with a counted edit that was not a redirect
-//!   when last synced; `articles_created` are those a participant created inside the window,
-//!   by page id, so a page moved afterwards still counts, and not as a redirect.
+//!   when last synced. `articles_created` are those a participant created inside the window,
+//!   not as a redirect. They are matched by page id, so a page moved afterwards still counts.
 //! - `editors` are participants with an account on at least one campaign wiki; `new_editors`
 //!   are those registered on the home (first) wiki inside the window.
 //! - Words are ⌊bytes ÷ 5.175⌋ at every level, from that level's bytes.
@@ -23,12 +23,12 @@ use wikidash_core::{Campaign, Day, Window};
 use crate::report::{ArticleReport, DailyReport, ParticipantReport, Report, SyncReport, Totals, WikiReport};
 use crate::words::words_from_bytes;
 
-/// What the aggregator knows about one participant.
+/// The accounts of one participant, as the aggregator needs them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParticipantFacts {
     pub name: String,
-    /// What each campaign wiki reported about the name, in the campaign's wiki order; `None`
-    /// where it has not been looked up.
+    /// Account lookups per campaign wiki, in the campaign's wiki order; `None` where the name
+    /// has not been looked up.
     pub accounts: Vec<Option<AccountRecord>>,
 }
 
@@ -79,7 +79,11 @@ pub struct Aggregator<'a> {
 impl<'a> Aggregator<'a> {
     /// Start a report of `campaign`. `pages` maps (wiki index, page id) to the page's stored
     /// attributes, where the wiki index is the position in `campaign.wikis`.
-    pub fn new(campaign: &'a Campaign, participants: &'a [ParticipantFacts], pages: &'a HashMap<PageKey, PageRecord>) -> Self {
+    pub fn new(
+        campaign: &'a Campaign,
+        participants: &'a [ParticipantFacts],
+        pages: &'a HashMap<PageKey, PageRecord>,
+    ) -> Self {
         Aggregator {
             campaign,
             window: campaign.window(),
@@ -138,7 +142,7 @@ impl<'a> Aggregator<'a> {
         }
     }
 
-    /// Build the report; `sync` says when each wiki last synced.
+    /// Build the report; `sync` lists when each wiki last synced.
     pub fn finish(self, sync: Vec<SyncReport>) -> Report {
         let campaign = self.campaign;
         let per_wiki: Vec<WikiReport> = self
@@ -247,7 +251,8 @@ impl<'a> Aggregator<'a> {
             .iter()
             .map(|(&(wiki, page_id), tally)| {
                 let page = self.pages.get(&(wiki, page_id));
-                let mut usernames: Vec<String> = tally.participants.iter().map(|&index| self.participants[index].name.clone()).collect();
+                let mut usernames: Vec<String> =
+                    tally.participants.iter().map(|&index| self.participants[index].name.clone()).collect();
                 usernames.sort();
                 let report = ArticleReport {
                     wiki: self.campaign.wikis[wiki].to_string(),
@@ -357,5 +362,7 @@ fn account_label(record: Option<&AccountRecord>) -> &'static str {
 
 /// Unix seconds as ISO 8601 UTC, e.g. `2026-03-01T09:00:00Z`.
 pub fn iso8601(seconds: i64) -> String {
-    DateTime::<Utc>::from_timestamp(seconds, 0).map(|time| time.to_rfc3339_opts(SecondsFormat::Secs, true)).unwrap_or_default()
+    DateTime::<Utc>::from_timestamp(seconds, 0)
+        .map(|time| time.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_default()
 }

@@ -25,7 +25,15 @@ participants = ["Alice", "Bob", "Carol"]
 }
 
 fn account(registration: i64) -> Option<AccountRecord> {
-    Some(AccountRecord { state: AccountState::Exists { user_id: 1, registration: Some(registration), edit_count: 1, central_id: Some(77) }, checked_at: 0 })
+    Some(AccountRecord {
+        state: AccountState::Exists {
+            user_id: 1,
+            registration: Some(registration),
+            edit_count: 1,
+            central_id: Some(77),
+        },
+        checked_at: 0,
+    })
 }
 
 fn missing() -> Option<AccountRecord> {
@@ -122,7 +130,8 @@ fn bytes_count_only_tracked_namespaces() {
 fn tracked_namespaces_widen_bytes_and_articles() {
     let mut case = Case::new().page(0, 1, page("Alpha", 0)).page(0, 2, page("Talk:Alpha", 1));
     case.campaign = campaign("namespaces = [0, 1]");
-    let report = case.row(0, 0, "2020-01-15", 1, row(1, 10, false)).row(0, 0, "2020-01-15", 2, row(1, 5, true)).report();
+    let report =
+        case.row(0, 0, "2020-01-15", 1, row(1, 10, false)).row(0, 0, "2020-01-15", 2, row(1, 5, true)).report();
     assert_eq!(report.totals.bytes_added, 15);
     assert_eq!(report.totals.articles_edited, 2);
     assert_eq!(report.totals.articles_created, 1);
@@ -276,14 +285,45 @@ fn words_are_computed_from_each_levels_own_bytes() {
 fn report_json_uses_upstream_column_names() {
     let report = Case::new().page(0, 1, page("Alpha", 0)).row(0, 0, "2020-01-15", 1, row(1, 5, true)).report();
     let json = serde_json::to_value(&report).unwrap();
-    for key in ["editors", "new_editors", "total_edits", "mainspace_edits", "article_talk_edits", "userspace_edits", "bytes_added", "words_added", "articles_edited", "articles_created"] {
+    for key in [
+        "editors",
+        "new_editors",
+        "total_edits",
+        "mainspace_edits",
+        "article_talk_edits",
+        "userspace_edits",
+        "bytes_added",
+        "words_added",
+        "articles_edited",
+        "articles_created",
+    ] {
         assert!(json["totals"].get(key).is_some(), "totals.{key}");
         assert!(json["per_wiki"][0].get(key).is_some(), "per_wiki.{key}");
     }
-    for key in ["username", "registered_at", "registered_during_project", "revisions_during_project", "mainspace_bytes_added", "userspace_bytes_added", "draft_space_bytes_added", "total_articles_edited"] {
+    for key in [
+        "username",
+        "registered_at",
+        "registered_during_project",
+        "revisions_during_project",
+        "mainspace_bytes_added",
+        "userspace_bytes_added",
+        "draft_space_bytes_added",
+        "total_articles_edited",
+    ] {
         assert!(json["participants"][0].get(key).is_some(), "participants.{key}");
     }
-    for key in ["wiki", "page_id", "title", "namespace", "edit_count", "characters_added", "new", "deleted", "redirect", "usernames"] {
+    for key in [
+        "wiki",
+        "page_id",
+        "title",
+        "namespace",
+        "edit_count",
+        "characters_added",
+        "new",
+        "deleted",
+        "redirect",
+        "usernames",
+    ] {
         assert!(json["articles"][0].get(key).is_some(), "articles.{key}");
     }
     assert_eq!(json["per_wiki"][0]["wiki"], "https://en.wikipedia.org/w/api.php");

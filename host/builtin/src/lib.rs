@@ -17,7 +17,7 @@ pub const BUILTIN: &[Builtin] = &[
     Builtin { name: "articles", wasm: include_bytes!(env!("WIKIDASH_PLUGIN_ARTICLES")) },
 ];
 
-/// The folder holding every component the plugin workspace built, test guests included.
+/// Return the folder with every component the plugin workspace built, test guests included.
 pub fn component_dir() -> &'static std::path::Path {
     std::path::Path::new(env!("WIKIDASH_PLUGIN_DIR"))
 }

@@ -20,7 +20,7 @@ pub struct Args {
     #[arg(long, global = true, env = "WIKIDASH_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
 
-    /// How Wikimedia operators can reach you (email or URL), sent in the User-Agent
+    /// Your contact (email or URL) for Wikimedia operators, sent in the User-Agent
     #[arg(long, global = true, env = "WIKIDASH_CONTACT", value_name = "CONTACT")]
     pub contact: Option<String>,
 
@@ -67,9 +67,7 @@ pub enum CampaignCommand {
     /// List campaigns
     List,
     /// Show a campaign's settings and participants
-    Show {
-        campaign: String,
-    },
+    Show { campaign: String },
     /// Print a campaign as TOML, the format `create` reads
     Export {
         campaign: String,
@@ -92,9 +90,7 @@ pub enum CampaignCommand {
         usernames: Vec<String>,
     },
     /// Delete a campaign and its stored activity
-    Delete {
-        campaign: String,
-    },
+    Delete { campaign: String },
 }
 
 #[derive(Debug, Subcommand)]

@@ -51,7 +51,7 @@ struct PluginSection {
     timeout_seconds: Option<f64>,
     /// Extra plugin components (`*.wasm`); one serving a built-in job kind replaces it.
     folder: Option<PathBuf>,
-    /// Where compiled plugins are cached.
+    /// Folder of the compiled-plugin cache.
     cache_folder: Option<PathBuf>,
 }
 
@@ -117,7 +117,8 @@ impl Settings {
                 None => defaults.memory_limit_bytes,
             },
             cpu_budget: seconds("plugins", "cpu_seconds", file.plugins.cpu_seconds)?.unwrap_or(defaults.cpu_budget),
-            call_timeout: seconds("plugins", "timeout_seconds", file.plugins.timeout_seconds)?.unwrap_or(defaults.call_timeout),
+            call_timeout: seconds("plugins", "timeout_seconds", file.plugins.timeout_seconds)?
+                .unwrap_or(defaults.call_timeout),
             cache_dir,
             max_log_lines: defaults.max_log_lines,
         };
@@ -127,7 +128,8 @@ impl Settings {
 }
 
 fn read_config(path: &Path) -> anyhow::Result<ConfigFile> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("{} is not a valid wikidash configuration", path.display()))
 }
 
@@ -154,11 +156,15 @@ fn sync_settings(section: &SyncSection) -> anyhow::Result<SyncSettings> {
     let defaults = SyncSettings::default();
     let users = section.users_per_request.unwrap_or(defaults.users_per_request);
     if !(1..=50).contains(&users) {
-        bail!("[sync] users_per_request = {users} is out of range; use 1 to 50, the most names the API takes per request");
+        bail!(
+            "[sync] users_per_request = {users} is out of range; use 1 to 50, the most names the API takes per request"
+        );
     }
     let pages = section.pages_per_request.unwrap_or(defaults.pages_per_request);
     if !(1..=50).contains(&pages) {
-        bail!("[sync] pages_per_request = {pages} is out of range; use 1 to 50, the most pages the API takes per request");
+        bail!(
+            "[sync] pages_per_request = {pages} is out of range; use 1 to 50, the most pages the API takes per request"
+        );
     }
     if let Some(results) = section.results_per_request
         && !(1..=5000).contains(&results)
@@ -171,7 +177,8 @@ fn sync_settings(section: &SyncSection) -> anyhow::Result<SyncSettings> {
         pages_per_request: pages,
         results_per_request: section.results_per_request,
         page_max_age: hours("page_recheck_hours", section.page_recheck_hours)?.unwrap_or(defaults.page_max_age),
-        account_max_age: hours("account_recheck_hours", section.account_recheck_hours)?.unwrap_or(defaults.account_max_age),
+        account_max_age: hours("account_recheck_hours", section.account_recheck_hours)?
+            .unwrap_or(defaults.account_max_age),
         ..defaults
     })
 }

@@ -49,7 +49,8 @@ pub fn write_csv(report: &Report, part: CsvPart, out: &mut impl Write) -> anyhow
             let mut header = vec!["campaign", "start_date", "end_date", "time_zone"];
             header.extend(TOTAL_COLUMNS);
             writer.write_record(&header)?;
-            let mut record = vec![report.campaign.clone(), report.start.clone(), report.end.clone(), report.time_zone.clone()];
+            let mut record =
+                vec![report.campaign.clone(), report.start.clone(), report.end.clone(), report.time_zone.clone()];
             record.extend(total_values(&report.totals).iter().map(u64::to_string));
             writer.write_record(&record)?;
         }
@@ -96,7 +97,18 @@ pub fn write_csv(report: &Report, part: CsvPart, out: &mut impl Write) -> anyhow
             }
         }
         CsvPart::Articles => {
-            writer.write_record(["title", "namespace", "wiki", "page_id", "usernames", "edit_count", "characters_added", "new", "deleted", "redirect"])?;
+            writer.write_record([
+                "title",
+                "namespace",
+                "wiki",
+                "page_id",
+                "usernames",
+                "edit_count",
+                "characters_added",
+                "new",
+                "deleted",
+                "redirect",
+            ])?;
             for article in &report.articles {
                 writer.write_record([
                     article.title.clone(),
@@ -145,8 +157,10 @@ fn table(header: &[&str]) -> Table {
     table
 }
 
-fn right_align_from(table: &mut Table, first: usize) {
-    for index in first..table.column_count() {
+/// Right-align the columns in `columns` that exist (numbers read better that way).
+fn align_right(table: &mut Table, columns: std::ops::Range<usize>) {
+    let count = table.column_count();
+    for index in columns.start..columns.end.min(count) {
         if let Some(column) = table.column_mut(index) {
             column.set_cell_alignment(CellAlignment::Right);
         }
@@ -163,20 +177,28 @@ pub fn write_tables(report: &Report, out: &mut impl Write) -> anyhow::Result<()>
     for (name, value) in TOTAL_COLUMNS.iter().zip(total_values(&report.totals)) {
         totals.add_row(vec![name.to_string(), value.to_string()]);
     }
-    right_align_from(&mut totals, 1);
+    align_right(&mut totals, 1..usize::MAX);
     writeln!(out, "{totals}\n")?;
 
     if report.per_wiki.len() > 1 {
         let mut wikis = table(&["wiki", "editors", "edits", "bytes added", "articles edited", "articles created"]);
         for wiki in &report.per_wiki {
             let t = &wiki.totals;
-            wikis.add_row(vec![wiki.wiki.clone(), t.editors.to_string(), t.total_edits.to_string(), t.bytes_added.to_string(), t.articles_edited.to_string(), t.articles_created.to_string()]);
+            wikis.add_row(vec![
+                wiki.wiki.clone(),
+                t.editors.to_string(),
+                t.total_edits.to_string(),
+                t.bytes_added.to_string(),
+                t.articles_edited.to_string(),
+                t.articles_created.to_string(),
+            ]);
         }
-        right_align_from(&mut wikis, 1);
+        align_right(&mut wikis, 1..usize::MAX);
         writeln!(out, "{wikis}\n")?;
     }
 
-    let mut people = table(&["participant", "account", "registered", "edits", "bytes added", "words", "articles edited", "created"]);
+    let mut people =
+        table(&["participant", "account", "registered", "edits", "bytes added", "words", "articles edited", "created"]);
     for person in &report.participants {
         let registered = match (&person.registered_at, person.registered_during_project) {
             (Some(time), true) => format!("{} (new)", &time[..10]),
@@ -194,7 +216,7 @@ pub fn write_tables(report: &Report, out: &mut impl Write) -> anyhow::Result<()>
             person.articles_created.to_string(),
         ]);
     }
-    right_align_from(&mut people, 3);
+    align_right(&mut people, 3..usize::MAX);
     writeln!(out, "{people}\n")?;
 
     if !report.articles.is_empty() {
@@ -218,9 +240,7 @@ pub fn write_tables(report: &Report, out: &mut impl Write) -> anyhow::Result<()>
                 article.usernames.join(", "),
             ]);
         }
-        right_align_from(&mut articles, 1);
-        articles.column_mut(3).map(|column| column.set_cell_alignment(CellAlignment::Left));
-        articles.column_mut(4).map(|column| column.set_cell_alignment(CellAlignment::Left));
+        align_right(&mut articles, 1..3);
         writeln!(out, "{articles}\n")?;
     }
 
@@ -228,20 +248,38 @@ pub fn write_tables(report: &Report, out: &mut impl Write) -> anyhow::Result<()>
     if !active.is_empty() {
         let mut daily = table(&["date", "editors", "edits", "bytes added", "articles created"]);
         for day in &active {
-            daily.add_row(vec![day.date.clone(), day.editors.to_string(), day.total_edits.to_string(), day.bytes_added.to_string(), day.articles_created.to_string()]);
+            daily.add_row(vec![
+                day.date.clone(),
+                day.editors.to_string(),
+                day.total_edits.to_string(),
+                day.bytes_added.to_string(),
+                day.articles_created.to_string(),
+            ]);
         }
-        right_align_from(&mut daily, 1);
+        align_right(&mut daily, 1..usize::MAX);
         writeln!(out, "{daily}")?;
-        writeln!(out, "{} of {} days had activity; `--csv daily` lists every day.\n", active.len(), report.daily.len())?;
+        writeln!(
+            out,
+            "{} of {} days had activity; `--csv daily` lists every day.\n",
+            active.len(),
+            report.daily.len()
+        )?;
     }
 
     for sync in &report.sync {
         match (&sync.last_success, &sync.last_attempt) {
             (_, None) => writeln!(out, "{}: never synced; run `wikidash sync {}`.", sync.wiki, report.campaign)?,
-            (Some(success), Some(attempt)) if success == attempt => writeln!(out, "{}: last synced {success}.", sync.wiki)?,
+            (Some(success), Some(attempt)) if success == attempt => {
+                writeln!(out, "{}: last synced {success}.", sync.wiki)?
+            }
             (success, Some(attempt)) => {
                 let last = success.as_deref().unwrap_or("never");
-                writeln!(out, "{}: last complete sync {last}; the attempt at {attempt} failed: {}", sync.wiki, sync.errors.join("; "))?;
+                writeln!(
+                    out,
+                    "{}: last complete sync {last}; the attempt at {attempt} failed: {}",
+                    sync.wiki,
+                    sync.errors.join("; ")
+                )?;
             }
         }
     }

@@ -22,7 +22,11 @@ impl CliProgress {
         let mut bars = bars.lock().expect("progress lock");
         let bar = bars.entry(wiki.to_string()).or_insert_with(|| {
             let bar = multi.add(ProgressBar::new(0));
-            bar.set_style(ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} batches {msg}").expect("valid template").progress_chars("=> "));
+            bar.set_style(
+                ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} batches {msg}")
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
             bar.set_prefix(wiki.to_string());
             bar
         });

@@ -16,12 +16,14 @@ pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
     Ok(Arc::new(Store::open(&settings.db_path)?))
 }
 
-/// The plugin runtime with the built-in plugins and those in the plugin folder loaded.
+/// Start the plugin runtime and load the built-in plugins and those in the plugin folder.
 pub async fn load_plugins(settings: &Settings) -> anyhow::Result<(Arc<Runtime>, PluginSet)> {
     let http = HttpClient::new(settings.etiquette.clone(), env!("CARGO_PKG_VERSION"))?;
     let runtime = Arc::new(Runtime::new(settings.runtime.clone(), http)?);
-    let mut sources: Vec<(String, Vec<u8>)> =
-        wikidash_builtin::BUILTIN.iter().map(|builtin| (format!("built-in {}", builtin.name), builtin.wasm.to_vec())).collect();
+    let mut sources: Vec<(String, Vec<u8>)> = wikidash_builtin::BUILTIN
+        .iter()
+        .map(|builtin| (format!("built-in {}", builtin.name), builtin.wasm.to_vec()))
+        .collect();
     if let Some(folder) = &settings.plugin_folder {
         sources.extend(read_plugin_folder(folder)?);
     }
@@ -30,8 +32,13 @@ pub async fn load_plugins(settings: &Settings) -> anyhow::Result<(Arc<Runtime>, 
 }
 
 fn read_plugin_folder(folder: &Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let entries = std::fs::read_dir(folder).with_context(|| format!("cannot read the plugin folder {}", folder.display()))?;
-    let mut paths: Vec<_> = entries.filter_map(Result::ok).map(|entry| entry.path()).filter(|path| path.extension().is_some_and(|ext| ext == "wasm")).collect();
+    let entries =
+        std::fs::read_dir(folder).with_context(|| format!("cannot read the plugin folder {}", folder.display()))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wasm"))
+        .collect();
     paths.sort();
     paths
         .into_iter()

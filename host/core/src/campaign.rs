@@ -1,7 +1,7 @@
 //! Campaigns: who is tracked, on which wikis, over which time window, in which time zone.
 //!
 //! A campaign is written as TOML ([`CampaignSpec`]) to create or export it, and checked into a
-//! [`Campaign`] once, so the rest of wikidash only sees valid values.
+//! [`Campaign`] once, so the rest of wikidash only handles valid values.
 
 use std::str::FromStr;
 
@@ -15,7 +15,7 @@ use crate::namespace::DEFAULT_TRACKED;
 use crate::username::{UsernameError, normalize_username};
 use crate::wiki::{WikiUrl, WikiUrlError};
 
-/// Longest campaign name, in bytes.
+/// Maximum length of a campaign name, in bytes.
 pub const MAX_NAME_BYTES: usize = 64;
 
 /// A campaign as written in a TOML file.
@@ -104,13 +104,19 @@ pub enum CampaignError {
     Wiki { name: String, source: WikiUrlError },
     #[error("campaign {name:?} lists the wiki {url} twice; remove one")]
     DuplicateWiki { name: String, url: String },
-    #[error("campaign {name:?}: `{field}` = {value} is not a date or date-time ({reason}); write e.g. 2026-03-01 or 2026-03-01T09:00:00")]
+    #[error(
+        "campaign {name:?}: `{field}` = {value} is not a date or date-time ({reason}); write e.g. 2026-03-01 or 2026-03-01T09:00:00"
+    )]
     Bound { name: String, field: &'static str, value: String, reason: String },
     #[error("campaign {name:?} ends ({end}) before it starts ({start}); swap or fix `start` and `end`")]
     EndBeforeStart { name: String, start: String, end: String },
-    #[error("campaign {name:?}: {value:?} is not an IANA time zone name; use a name such as \"UTC\" or \"Europe/Berlin\"")]
+    #[error(
+        "campaign {name:?}: {value:?} is not an IANA time zone name; use a name such as \"UTC\" or \"Europe/Berlin\""
+    )]
     TimeZone { name: String, value: String },
-    #[error("campaign {name:?}: namespace {value} cannot hold articles; use namespace ids 0 or above (0 is the main namespace)")]
+    #[error(
+        "campaign {name:?}: namespace {value} cannot hold articles; use namespace ids 0 or above (0 is the main namespace)"
+    )]
     Namespace { name: String, value: i32 },
     #[error("campaign {name:?} tracks no namespaces; leave `namespaces` out for the default [0] or list some")]
     NoNamespaces { name: String },
@@ -138,14 +144,15 @@ impl Campaign {
     pub fn from_spec(spec: &CampaignSpec) -> Result<Campaign, CampaignError> {
         let name = check_name(&spec.name)?;
         let wikis = check_wikis(&name, &spec.wikis)?;
-        let time_zone =
-            Tz::from_str(spec.time_zone.trim()).map_err(|_| CampaignError::TimeZone { name: name.clone(), value: spec.time_zone.clone() })?;
+        let time_zone = Tz::from_str(spec.time_zone.trim())
+            .map_err(|_| CampaignError::TimeZone { name: name.clone(), value: spec.time_zone.clone() })?;
         let start = parse_bound(&name, "start", &spec.start)?;
         let end = parse_bound(&name, "end", &spec.end)?;
         let namespaces = check_namespaces(&name, &spec.namespaces)?;
         let participants = normalize_participants(&spec.participants)
             .map_err(|problems| CampaignError::Participants { name: name.clone(), problems })?;
-        let campaign = Campaign { name, title: spec.title.clone(), wikis, start, end, time_zone, namespaces, participants };
+        let campaign =
+            Campaign { name, title: spec.title.clone(), wikis, start, end, time_zone, namespaces, participants };
 
         let window = campaign.window();
         if window.end < window.start {
@@ -284,7 +291,8 @@ fn check_namespaces(name: &str, namespaces: &[i32]) -> Result<Vec<i32>, Campaign
 }
 
 fn parse_bound(name: &str, field: &'static str, value: &toml::Value) -> Result<Bound, CampaignError> {
-    let error = |reason: String| CampaignError::Bound { name: name.to_string(), field, value: value.to_string(), reason };
+    let error =
+        |reason: String| CampaignError::Bound { name: name.to_string(), field, value: value.to_string(), reason };
     let text = match value {
         toml::Value::String(text) => text.trim().to_string(),
         toml::Value::Datetime(datetime) => {
@@ -384,7 +392,9 @@ participants = ["alice", "User:Bob", "Alice"]
 
     #[test]
     fn datetimes_and_strings_are_accepted() {
-        let text = SPEC.replace("start = 2026-03-01", "start = \"2026-03-01T09:30\"").replace("end = 2026-03-31", "end = 2026-03-01T17:00:00");
+        let text = SPEC
+            .replace("start = 2026-03-01", "start = \"2026-03-01T09:30\"")
+            .replace("end = 2026-03-31", "end = 2026-03-01T17:00:00");
         let campaign = Campaign::from_spec(&CampaignSpec::from_toml(&text).unwrap()).unwrap();
         assert_eq!(campaign.window().end - campaign.window().start, 7 * 3600 + 1800);
     }
@@ -425,7 +435,10 @@ participants = ["alice", "User:Bob", "Alice"]
     #[test]
     fn end_before_start_is_rejected() {
         let text = SPEC.replace("end = 2026-03-31", "end = 2026-02-01");
-        assert!(matches!(Campaign::from_spec(&CampaignSpec::from_toml(&text).unwrap()), Err(CampaignError::EndBeforeStart { .. })));
+        assert!(matches!(
+            Campaign::from_spec(&CampaignSpec::from_toml(&text).unwrap()),
+            Err(CampaignError::EndBeforeStart { .. })
+        ));
     }
 
     #[test]
@@ -441,7 +454,10 @@ participants = ["alice", "User:Bob", "Alice"]
             r#"wikis = ["https://en.wikipedia.org/w/api.php"]"#,
             r#"wikis = ["https://en.wikipedia.org/w/api.php", "https://en.wikipedia.org/w/api.php?x=1"]"#,
         );
-        assert!(matches!(Campaign::from_spec(&CampaignSpec::from_toml(&text).unwrap()), Err(CampaignError::DuplicateWiki { .. })));
+        assert!(matches!(
+            Campaign::from_spec(&CampaignSpec::from_toml(&text).unwrap()),
+            Err(CampaignError::DuplicateWiki { .. })
+        ));
     }
 
     #[test]

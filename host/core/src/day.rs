@@ -20,18 +20,18 @@ impl Day {
         UNIX_EPOCH_DATE + Duration::days(i64::from(self.0))
     }
 
-    /// The day in `tz` that contains the instant `seconds` (Unix seconds).
+    /// Return the day in `tz` that contains the instant `seconds` (Unix seconds).
     pub fn of_instant(seconds: i64, tz: Tz) -> Day {
         let utc = DateTime::<Utc>::from_timestamp(seconds, 0).unwrap_or_default();
         Day::from_date(tz.from_utc_datetime(&utc.naive_utc()).date_naive())
     }
 
-    /// The first instant of this day in `tz`, in Unix seconds.
+    /// Return the first instant of this day in `tz`, in Unix seconds.
     pub fn start(self, tz: Tz) -> i64 {
         earliest_instant(tz, self.date().and_time(NaiveTime::MIN))
     }
 
-    /// The last second of this day in `tz`, in Unix seconds.
+    /// Return the last second of this day in `tz`, in Unix seconds.
     pub fn end(self, tz: Tz) -> i64 {
         self.next().start(tz) - 1
     }
@@ -40,7 +40,7 @@ impl Day {
         Day(self.0 + 1)
     }
 
-    /// Every day from `self` to `last`, both included.
+    /// Iterate over every day from `self` to `last`, both included.
     pub fn through(self, last: Day) -> impl Iterator<Item = Day> {
         (self.0..=last.0).map(Day)
     }

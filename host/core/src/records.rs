@@ -59,7 +59,7 @@ pub struct PageRecord {
     pub checked_at: Option<i64>,
 }
 
-/// What one wiki reported about a username.
+/// The state of a username on one wiki.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AccountState {
     Exists {

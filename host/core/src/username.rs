@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use thiserror::Error;
 
-/// Longest username MediaWiki accepts, in bytes (`$wgMaxNameChars`).
+/// Maximum length of a username MediaWiki accepts, in bytes (`$wgMaxNameChars`).
 pub const MAX_USERNAME_BYTES: usize = 255;
 
 /// Characters that can never appear in a page title, and so not in a username either.
@@ -88,9 +88,12 @@ fn is_ip_address(name: &str) -> bool {
 fn is_padded_ipv4(name: &str) -> bool {
     let parts: Vec<&str> = name.split('.').collect();
     parts.len() == 4
-        && parts
-            .iter()
-            .all(|part| !part.is_empty() && part.len() <= 3 && part.bytes().all(|b| b.is_ascii_digit()) && part.parse::<u16>().is_ok_and(|n| n <= 255))
+        && parts.iter().all(|part| {
+            !part.is_empty()
+                && part.len() <= 3
+                && part.bytes().all(|b| b.is_ascii_digit())
+                && part.parse::<u16>().is_ok_and(|n| n <= 255)
+        })
 }
 
 fn invalid_part(name: &str) -> Option<String> {

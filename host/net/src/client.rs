@@ -43,7 +43,7 @@ pub struct HttpResponse {
     pub body: Vec<u8>,
 }
 
-/// Why no final response could be delivered.
+/// Failure to deliver a final response.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum FetchError {
     #[error("invalid request to {url:?}: {reason}")]
@@ -95,10 +95,19 @@ impl HttpClient {
             .connect_timeout(etiquette.request_timeout.min(Duration::from_secs(15)))
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
-            .map_err(|error| FetchError::InvalidRequest { url: String::new(), reason: format!("cannot build the HTTP client: {error}") })?;
+            .map_err(|error| FetchError::InvalidRequest {
+                url: String::new(),
+                reason: format!("cannot build the HTTP client: {error}"),
+            })?;
         let connections = Semaphore::new(etiquette.max_connections.max(1));
         Ok(HttpClient {
-            inner: Arc::new(Inner { client, etiquette, connections, origins: Mutex::default(), stats: Mutex::default() }),
+            inner: Arc::new(Inner {
+                client,
+                etiquette,
+                connections,
+                origins: Mutex::default(),
+                stats: Mutex::default(),
+            }),
         })
     }
 
@@ -111,7 +120,7 @@ impl HttpClient {
         self.inner.stats.lock().expect("stats lock").clone()
     }
 
-    /// Send `request`, retrying as the etiquette says, and return the final response.
+    /// Send `request`, retrying as the etiquette allows, and return the final response.
     pub async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, FetchError> {
         let url = self.prepare_url(&request.url)?;
         let origin = url.origin().ascii_serialization();
@@ -127,21 +136,23 @@ impl HttpClient {
     }
 
     fn prepare_url(&self, text: &str) -> Result<Url, FetchError> {
-        let url = Url::parse(text).map_err(|error| FetchError::InvalidRequest { url: text.to_string(), reason: error.to_string() })?;
+        let url = Url::parse(text)
+            .map_err(|error| FetchError::InvalidRequest { url: text.to_string(), reason: error.to_string() })?;
         if url.scheme() != "http" && url.scheme() != "https" {
             return Err(FetchError::InvalidRequest {
                 url: text.to_string(),
                 reason: format!("the scheme {:?} is not supported; use http or https", url.scheme()),
             });
         }
-        if is_action_api(&url) {
-            Ok(self.inner.etiquette.action_api_url(&url))
-        } else {
-            Ok(url)
-        }
+        if is_action_api(&url) { Ok(self.inner.etiquette.action_api_url(&url)) } else { Ok(url) }
     }
 
-    async fn fetch_with_retries(&self, request: &HttpRequest, url: &Url, origin: &str) -> Result<HttpResponse, FetchError> {
+    async fn fetch_with_retries(
+        &self,
+        request: &HttpRequest,
+        url: &Url,
+        origin: &str,
+    ) -> Result<HttpResponse, FetchError> {
         let etiquette = &self.inner.etiquette;
         let mut attempt: u32 = 0;
         loop {
@@ -161,7 +172,11 @@ impl HttpClient {
                     match etiquette.after_response(response.status, retry_after, maxlag, attempt, SystemTime::now()) {
                         None => return Ok(response),
                         Some(decision) => {
-                            let detail = if maxlag { "the wiki is lagged (maxlag)".to_string() } else { format!("HTTP {}", response.status) };
+                            let detail = if maxlag {
+                                "the wiki is lagged (maxlag)".to_string()
+                            } else {
+                                format!("HTTP {}", response.status)
+                            };
                             if decision != RetryDecision::GiveUp {
                                 self.count(origin, |stats| {
                                     if maxlag {
@@ -171,17 +186,25 @@ impl HttpClient {
                                     }
                                 });
                             }
-                            let failure = FetchError::Unavailable { origin: origin.to_string(), detail, attempts: attempt + 1 };
+                            let failure =
+                                FetchError::Unavailable { origin: origin.to_string(), detail, attempts: attempt + 1 };
                             (decision, failure)
                         }
                     }
                 }
                 Attempt::TooLarge => {
-                    return Err(FetchError::TooLarge { origin: origin.to_string(), limit: etiquette.max_response_bytes });
+                    return Err(FetchError::TooLarge {
+                        origin: origin.to_string(),
+                        limit: etiquette.max_response_bytes,
+                    });
                 }
                 Attempt::TimedOut => (
                     etiquette.after_transport_error(attempt),
-                    FetchError::TimedOut { origin: origin.to_string(), timeout: etiquette.request_timeout, attempts: attempt + 1 },
+                    FetchError::TimedOut {
+                        origin: origin.to_string(),
+                        timeout: etiquette.request_timeout,
+                        attempts: attempt + 1,
+                    },
                 ),
                 Attempt::Unreachable(detail) => (
                     etiquette.after_transport_error(attempt),
@@ -273,7 +296,7 @@ fn classify(error: &reqwest::Error) -> Attempt {
     }
 }
 
-/// The error and its sources in one line, e.g. "error sending request: connection refused".
+/// Format the error and its sources in one line, e.g. "error sending request: connection refused".
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -292,8 +315,8 @@ fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
     response.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
 }
 
-/// Whether `response` is MediaWiki's `maxlag` error: it says so in the `MediaWiki-API-Error`
-/// header, and in a small JSON body with error code `maxlag`.
+/// Whether `response` is MediaWiki's `maxlag` error, which carries the
+/// `MediaWiki-API-Error: maxlag` header and a small JSON body with error code `maxlag`.
 fn is_maxlag(response: &HttpResponse) -> bool {
     if header(response, "mediawiki-api-error") == Some("maxlag") {
         return true;
@@ -348,7 +371,8 @@ mod tests {
         let client = HttpClient::new(etiquette, "0.1.0").unwrap();
         // Bind and drop a listener so its port is closed.
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let request = HttpRequest { method: Method::Get, url: format!("http://127.0.0.1:{port}/"), headers: vec![], body: None };
+        let request =
+            HttpRequest { method: Method::Get, url: format!("http://127.0.0.1:{port}/"), headers: vec![], body: None };
         let error = client.fetch(request).await.unwrap_err();
         assert!(matches!(error, FetchError::Unreachable { attempts: 3, .. }), "{error:?}");
         let stats = &client.stats()[&format!("http://127.0.0.1:{port}")];

@@ -1,6 +1,6 @@
 //! Per-origin counters, for sync summaries and request-count tests.
 
-/// What happened on one origin since the client was created.
+/// Counters of one origin since the client was created.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HostStats {
     /// Requests asked for by callers.

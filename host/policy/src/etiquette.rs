@@ -12,14 +12,14 @@ use url::Url;
 /// The tool's public home, sent in the User-Agent so operators can find who runs wikidash.
 pub const PROJECT_URL: &str = "https://github.com/wikidash/wikidash";
 
-/// How long to wait after a 429 or `maxlag` error that names no `Retry-After`, as Wikimedia
-/// asks.
+/// Wait after a 429 or `maxlag` error that carries no `Retry-After`; Wikimedia's API
+/// etiquette requests at least 5 seconds.
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// Settings for talking to wikis and Wikimedia services.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Etiquette {
-    /// How the operator can be reached (an email address or a URL), sent in the User-Agent.
+    /// The operator's contact (an email address or a URL), sent in the User-Agent.
     pub contact: Option<String>,
     /// `maxlag` value in seconds for Action API requests.
     pub maxlag: u32,
@@ -52,7 +52,7 @@ impl Default for Etiquette {
     }
 }
 
-/// What to do after a failed attempt.
+/// The decision after a failed attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RetryDecision {
     /// Wait this long, then send the request again.
@@ -92,10 +92,17 @@ impl Etiquette {
         rewritten
     }
 
-    /// Decide what follows a response with `status`, where `maxlag` says whether the body or
+    /// Decide what follows a response with `status`, where `maxlag` tells whether the body or
     /// headers carried a MediaWiki `maxlag` error. `attempt` counts from 0 for the first try.
     /// Returns `None` when the response is final and should be handed to the plugin.
-    pub fn after_response(&self, status: u16, retry_after: Option<&str>, maxlag: bool, attempt: u32, now: SystemTime) -> Option<RetryDecision> {
+    pub fn after_response(
+        &self,
+        status: u16,
+        retry_after: Option<&str>,
+        maxlag: bool,
+        attempt: u32,
+        now: SystemTime,
+    ) -> Option<RetryDecision> {
         let retryable = maxlag || status == 429 || (500..600).contains(&status);
         if !retryable {
             return None;
@@ -165,7 +172,8 @@ mod tests {
     #[test]
     fn action_api_url_forces_format_version_and_maxlag() {
         let etiquette = Etiquette { maxlag: 7, ..Etiquette::default() };
-        let url = Url::parse("https://en.wikipedia.org/w/api.php?action=query&formatversion=1&maxlag=0&list=users").unwrap();
+        let url =
+            Url::parse("https://en.wikipedia.org/w/api.php?action=query&formatversion=1&maxlag=0&list=users").unwrap();
         let rewritten = etiquette.action_api_url(&url);
         assert_eq!(rewritten.query(), Some("action=query&list=users&formatversion=2&maxlag=7"));
     }

@@ -29,7 +29,9 @@ pub enum HostPatternError {
     Scheme { entry: String, scheme: String },
     #[error("allowed host {entry:?} must be an origin only (scheme://host[:port]), without a path, query or user")]
     NotAnOrigin { entry: String },
-    #[error("allowed host {entry:?} allows too much; a wildcard must be followed by a domain with a dot, e.g. https://*.wikipedia.org")]
+    #[error(
+        "allowed host {entry:?} allows too much; a wildcard must be followed by a domain with a dot, e.g. https://*.wikipedia.org"
+    )]
     TooBroad { entry: String },
     #[error("allowed host {entry:?} is not a valid origin: {reason}")]
     Invalid { entry: String, reason: String },
@@ -76,7 +78,8 @@ impl HostPattern {
             HostPattern::CampaignWikis => false,
             HostPattern::Origin { scheme: allowed_scheme, host: allowed_host, port: allowed_port, wildcard } => {
                 let host_matches = if *wildcard {
-                    host.strip_suffix(allowed_host.as_str()).is_some_and(|prefix| prefix.ends_with('.') && prefix.len() > 1)
+                    host.strip_suffix(allowed_host.as_str())
+                        .is_some_and(|prefix| prefix.ends_with('.') && prefix.len() > 1)
                 } else {
                     host == allowed_host
                 };
@@ -112,7 +115,7 @@ pub struct AllowList {
     campaign_wikis: Vec<HostPattern>,
 }
 
-/// Why a request was refused, phrased for the user.
+/// A rejected request, with the reason phrased for the user.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 #[error("{message}")]
 pub struct Denial {
@@ -142,11 +145,8 @@ impl AllowList {
         let host = parsed.host_str().unwrap_or_default().to_ascii_lowercase();
         let port = parsed.port_or_known_default().unwrap_or(0);
         let origin = parsed.origin().ascii_serialization();
-        let allowed = self
-            .declared
-            .iter()
-            .chain(self.campaign_wikis.iter())
-            .any(|pattern| pattern.matches(scheme, &host, port));
+        let allowed =
+            self.declared.iter().chain(self.campaign_wikis.iter()).any(|pattern| pattern.matches(scheme, &host, port));
         if allowed {
             return Ok(());
         }

@@ -1,4 +1,4 @@
-//! Plugin manifests: what a plugin says about itself in `describe`, checked before the host
+//! Plugin manifests: a plugin's self-description from `describe`, checked before the host
 //! trusts any of it.
 
 use thiserror::Error;
@@ -24,7 +24,9 @@ pub struct Manifest {
 
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ManifestError {
-    #[error("plugin id {id:?} is not allowed: use 1 to 40 lower-case ASCII letters, digits and '-', starting with a letter")]
+    #[error(
+        "plugin id {id:?} is not allowed: use 1 to 40 lower-case ASCII letters, digits and '-', starting with a letter"
+    )]
     Id { id: String },
     #[error("plugin {id}: version {version:?} is not a semantic version ({reason}); use e.g. 0.1.0")]
     Version { id: String, version: String, reason: String },
@@ -46,7 +48,7 @@ fn supported_list() -> String {
     SUPPORTED_API_VERSIONS.iter().map(|version| format!("{INTERFACE_PACKAGE}@{version}")).collect::<Vec<_>>().join(", ")
 }
 
-/// The fields of a plugin's `describe` answer, before checking.
+/// The fields a plugin's `describe` returns, before checking.
 pub struct ManifestFields<'a> {
     pub id: &'a str,
     pub version: &'a str,
@@ -73,7 +75,9 @@ impl Manifest {
         let hosts = fields
             .hosts
             .iter()
-            .map(|entry| HostPattern::parse(entry).map_err(|source| ManifestError::Host { plugin: plugin.clone(), source }))
+            .map(|entry| {
+                HostPattern::parse(entry).map_err(|source| ManifestError::Host { plugin: plugin.clone(), source })
+            })
             .collect::<Result<Vec<_>, _>>()?;
         if fields.job_kinds.is_empty() {
             return Err(ManifestError::NoJobKinds { plugin });
@@ -129,7 +133,14 @@ mod tests {
     use super::*;
 
     fn fields<'a>(hosts: &'a [String], kinds: &'a [String]) -> ManifestFields<'a> {
-        ManifestFields { id: "revisions", version: "0.1.0", api_version: "0.1.0", hosts, job_kinds: kinds, description: " Revisions " }
+        ManifestFields {
+            id: "revisions",
+            version: "0.1.0",
+            api_version: "0.1.0",
+            hosts,
+            job_kinds: kinds,
+            description: " Revisions ",
+        }
     }
 
     #[test]

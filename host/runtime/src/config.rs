@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// How plugins run.
+/// Limits and cache location for running plugins.
 #[derive(Clone, Debug)]
 pub struct RuntimeConfig {
     /// Most linear memory one plugin call may use, in bytes.
@@ -13,7 +13,7 @@ pub struct RuntimeConfig {
     pub cpu_budget: Duration,
     /// Most wall-clock time one call may take, HTTP included.
     pub call_timeout: Duration,
-    /// Where compiled components are cached; `None` compiles on every start.
+    /// Folder of the compiled-component cache; `None` compiles on every start.
     pub cache_dir: Option<PathBuf>,
     /// Most log lines one call may write; further lines are dropped with one warning.
     pub max_log_lines: u32,

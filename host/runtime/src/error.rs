@@ -7,14 +7,16 @@ use wikidash_policy::ManifestError;
 
 use crate::wit::ImportError;
 
-/// Why a plugin could not be loaded.
+/// Failure to load a plugin.
 #[derive(Debug, Error)]
 pub enum LoadError {
     #[error("plugin {source_name}: not a valid WebAssembly component: {detail}")]
     Compile { source_name: String, detail: String },
     #[error("plugin {source_name}: {source}")]
     Manifest { source_name: String, source: ManifestError },
-    #[error("plugin {source_name} imports {import:?}, which wikidash does not provide; plugins may import only wikidash:importer and WASI 0.2")]
+    #[error(
+        "plugin {source_name} imports {import:?}, which wikidash does not provide; plugins may import only wikidash:importer and WASI 0.2"
+    )]
     UnknownImport { source_name: String, import: String },
     #[error("plugin {source_name} does not fit the wikidash:importer world: {detail}")]
     Link { source_name: String, detail: String },
@@ -24,7 +26,7 @@ pub enum LoadError {
     Engine(String),
 }
 
-/// Why one plugin call failed. Every variant leaves the host running and the store untouched.
+/// Failure of one plugin call. Every variant leaves the host running and the store untouched.
 #[derive(Debug, Error)]
 pub enum JobError {
     /// The plugin returned its own typed error.
@@ -51,7 +53,8 @@ pub enum JobError {
 }
 
 impl JobError {
-    /// Whether trying again later may succeed: the plugin said the service is unavailable.
+    /// Whether trying again later may succeed: the plugin reported the service unavailable, or
+    /// the call timed out.
     pub fn is_transient(&self) -> bool {
         matches!(self, JobError::Plugin { error: ImportError::Unavailable(_), .. } | JobError::Timeout { .. })
     }

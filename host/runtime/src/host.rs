@@ -14,7 +14,7 @@ use wikidash_policy::AllowList;
 use crate::bindings::wikidash::importer::{http, log, types};
 use crate::wit::{Header, HttpError, LogLevel, Request, Response};
 
-/// Longest plugin log line kept, in bytes; longer lines are cut.
+/// Maximum length of a plugin log line, in bytes; longer lines are cut.
 const MAX_LOG_LINE_BYTES: usize = 2000;
 
 /// Everything one plugin call may touch.
@@ -33,7 +33,13 @@ pub struct CallState {
 }
 
 impl CallState {
-    pub fn new(plugin: String, http: HttpClient, allow: AllowList, memory_limit_bytes: usize, max_log_lines: u32) -> CallState {
+    pub fn new(
+        plugin: String,
+        http: HttpClient,
+        allow: AllowList,
+        memory_limit_bytes: usize,
+        max_log_lines: u32,
+    ) -> CallState {
         let stderr = MemoryOutputPipe::new(64 * 1024);
         // No args, no environment, no preopened directories, no stdin; stdout is discarded,
         // stderr is captured for crash reports; sockets and name lookup stay denied.
@@ -63,7 +69,7 @@ impl WasiView for CallState {
     }
 }
 
-/// The memory cap, remembering whether the plugin hit it so the error can say so.
+/// The memory cap, with a flag that records whether the plugin hit it, for the error message.
 pub struct Limits {
     inner: StoreLimits,
     pub(crate) limit: usize,
@@ -72,7 +78,8 @@ pub struct Limits {
 
 impl Limits {
     fn new(limit: usize) -> Limits {
-        let inner = wasmtime::StoreLimitsBuilder::new().memory_size(limit).instances(64).tables(64).memories(16).build();
+        let inner =
+            wasmtime::StoreLimitsBuilder::new().memory_size(limit).instances(64).tables(64).memories(16).build();
         Limits { inner, limit, exceeded: false }
     }
 }

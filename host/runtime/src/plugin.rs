@@ -40,7 +40,7 @@ struct PluginInner {
     config: RuntimeConfig,
 }
 
-/// What a call needs to know about the job's campaign.
+/// The facts about the job's campaign that a call needs.
 #[derive(Clone, Debug, Default)]
 pub struct JobContext {
     /// Campaign name, for logs.
@@ -75,7 +75,10 @@ impl Runtime {
     /// interface version, ask it to describe itself and check the manifest. `source_name`
     /// names the plugin in errors until its manifest is known (a file name, or `built-in`).
     pub async fn load(&self, source_name: &str, wasm: &[u8]) -> Result<Plugin, LoadError> {
-        let compile_error = |error: wasmtime::Error| LoadError::Compile { source_name: source_name.to_string(), detail: format!("{error:#}") };
+        let compile_error = |error: wasmtime::Error| LoadError::Compile {
+            source_name: source_name.to_string(),
+            detail: format!("{error:#}"),
+        };
         let engine = self.engine.clone();
         let cache_dir = self.config.cache_dir.clone();
         let bytes = wasm.to_vec();
@@ -125,10 +128,15 @@ impl Runtime {
                 check_api_version(source_name, version)
                     .map_err(|source| LoadError::Manifest { source_name: source_name.to_string(), source })?;
             } else if !name.starts_with("wasi:") {
-                return Err(LoadError::UnknownImport { source_name: source_name.to_string(), import: name.to_string() });
+                return Err(LoadError::UnknownImport {
+                    source_name: source_name.to_string(),
+                    import: name.to_string(),
+                });
             }
         }
-        let exports_run = component_type.exports(&self.engine).any(|(name, item)| name == "run" && matches!(item.ty, ComponentItem::ComponentFunc(_)));
+        let exports_run = component_type
+            .exports(&self.engine)
+            .any(|(name, item)| name == "run" && matches!(item.ty, ComponentItem::ComponentFunc(_)));
         if !exports_run {
             return Err(LoadError::Link {
                 source_name: source_name.to_string(),
@@ -179,11 +187,12 @@ impl Plugin {
         // The call future must own its arguments: the closure type cannot name their lifetimes.
         let job = job.clone();
         let cursor = cursor.map(str::to_owned);
-        let result = call(&inner.pre, &inner.engine, &inner.http, &inner.config, &label, allow, move |importer, store| {
-            Box::pin(async move { importer.call_run(store, &job, cursor.as_deref()).await })
-        })
-        .instrument(span)
-        .await?;
+        let result =
+            call(&inner.pre, &inner.engine, &inner.http, &inner.config, &label, allow, move |importer, store| {
+                Box::pin(async move { importer.call_run(store, &job, cursor.as_deref()).await })
+            })
+            .instrument(span)
+            .await?;
         result.map_err(|error| JobError::Plugin { plugin: label, error })
     }
 }
@@ -197,8 +206,10 @@ async fn describe(
 ) -> Result<crate::wit::PluginInfo, JobError> {
     // `describe` may not reach the network.
     let allow = AllowList::new(source_name, &[], &[]);
-    call(pre, engine, http, config, source_name, allow, |importer, store| Box::pin(async move { importer.call_describe(store).await }))
-        .await
+    call(pre, engine, http, config, source_name, allow, |importer, store| {
+        Box::pin(async move { importer.call_describe(store).await })
+    })
+    .await
 }
 
 type CallFuture<'a, R> = std::pin::Pin<Box<dyn std::future::Future<Output = wasmtime::Result<R>> + Send + 'a>>;

@@ -7,8 +7,8 @@ use wikidash_core::{Campaign, WikiUrl};
 
 use crate::records::{StoredCampaign, WikiEntry};
 use crate::tables::{
-    CAMPAIGN_NAMES, CAMPAIGN_PAGES, CAMPAIGNS, DAY_ROWS, FETCH_MARKS, META, META_NEXT_CAMPAIGN, META_NEXT_WIKI, SYNC_RUNS,
-    WIKI_DAYS, WIKI_IDS, WIKIS,
+    CAMPAIGN_NAMES, CAMPAIGN_PAGES, CAMPAIGNS, DAY_ROWS, FETCH_MARKS, META, META_NEXT_CAMPAIGN, META_NEXT_WIKI,
+    SYNC_RUNS, WIKI_DAYS, WIKI_IDS, WIKIS,
 };
 use crate::{Store, StoreError, next_id};
 
@@ -23,8 +23,12 @@ impl Store {
             }
             let wiki_ids = campaign.wikis.iter().map(|url| wiki_id_in(&write, url)).collect::<Result<Vec<_>, _>>()?;
             let id = next_id(&mut write.open_table(META)?, META_NEXT_CAMPAIGN)?;
-            let participant_ids: BTreeMap<String, u32> =
-                campaign.participants.iter().enumerate().map(|(index, name)| (name.clone(), index as u32 + 1)).collect();
+            let participant_ids: BTreeMap<String, u32> = campaign
+                .participants
+                .iter()
+                .enumerate()
+                .map(|(index, name)| (name.clone(), index as u32 + 1))
+                .collect();
             let stored = StoredCampaign {
                 id,
                 campaign: campaign.clone(),
@@ -41,7 +45,7 @@ impl Store {
         Ok(stored)
     }
 
-    /// The campaign called `name`.
+    /// Return the campaign called `name`.
     pub fn campaign(&self, name: &str) -> Result<StoredCampaign, StoreError> {
         let read = self.db.begin_read()?;
         let id = read.open_table(CAMPAIGN_NAMES)?.get(name)?.map(|value| value.value());
@@ -53,7 +57,7 @@ impl Store {
         stored.ok_or_else(|| StoreError::Database(format!("campaign {name:?} has a name entry but no record")))
     }
 
-    /// Every campaign, by name.
+    /// Return every campaign, sorted by name.
     pub fn campaigns(&self) -> Result<Vec<StoredCampaign>, StoreError> {
         let read = self.db.begin_read()?;
         let table = read.open_table(CAMPAIGNS)?;
@@ -161,7 +165,7 @@ impl Store {
     }
 }
 
-/// The id of the wiki at `url`, registering it in `write` if it is new.
+/// Return the id of the wiki at `url`, registering it in `write` if it is new.
 fn wiki_id_in(write: &WriteTransaction, url: &WikiUrl) -> Result<u32, StoreError> {
     let mut ids = write.open_table(WIKI_IDS)?;
     if let Some(id) = ids.get(url.as_str())? {

@@ -1,4 +1,4 @@
-//! How values are laid out in redb: JSON for small, evolving records, and fixed-width
+//! The byte layout of values in redb: JSON for small, evolving records, and fixed-width
 //! little-endian bytes for the day rows, which are many and read in bulk.
 
 use std::fmt::Debug;
@@ -31,10 +31,11 @@ impl<T: Serialize + DeserializeOwned + Debug + 'static> Value for Json<T> {
     where
         Self: 'a,
     {
-        // Only this module writes these bytes, from a value of the same type; a failure means
-        // the file was changed outside wikidash, and the schema check at open rules out an
+        // Only this module writes these bytes, from a value of the same type. A failure means
+        // the file was changed outside wikidash, because the schema check at open rules out an
         // older layout.
-        serde_json::from_slice(data).unwrap_or_else(|error| panic!("corrupt {} record in the store: {error}", std::any::type_name::<T>()))
+        serde_json::from_slice(data)
+            .unwrap_or_else(|error| panic!("corrupt {} record in the store: {error}", std::any::type_name::<T>()))
     }
 
     fn as_bytes<'a, 'b: 'a>(value: &'a T) -> Vec<u8>
@@ -139,7 +140,8 @@ mod tests {
 
     #[test]
     fn day_row_round_trips() {
-        let row = DayRow { edits: 7, bytes_added: 1 << 40, created: true, first_revision: -5, last_revision: 1_700_000_000 };
+        let row =
+            DayRow { edits: 7, bytes_added: 1 << 40, created: true, first_revision: -5, last_revision: 1_700_000_000 };
         let bytes = DayRowValue::as_bytes(&row);
         assert_eq!(DayRowValue::from_bytes(&bytes), row);
     }

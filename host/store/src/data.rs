@@ -1,5 +1,5 @@
-//! What syncs write and reports read: site facts, accounts, pages, day rows, watermarks,
-//! fetch marks and run logs.
+//! The data syncs write and reports read: site facts, accounts, pages, day rows,
+//! watermarks, fetch marks and run logs.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -41,7 +41,7 @@ impl Store {
         Ok(())
     }
 
-    /// What is stored about `names` on `wiki`; names never looked up are absent.
+    /// Return the stored account records of `names` on `wiki`. Names never looked up are absent.
     pub fn accounts(&self, wiki: u32, names: &[&str]) -> Result<HashMap<String, AccountRecord>, StoreError> {
         let read = self.db.begin_read()?;
         let table = read.open_table(ACCOUNTS)?;
@@ -114,7 +114,7 @@ impl Store {
         Ok(marks)
     }
 
-    /// The latest revision time seen on `wiki` for the campaign: the sync watermark.
+    /// Return the latest revision time seen on `wiki` for the campaign: the sync watermark.
     pub fn watermark(&self, campaign: u32, wiki: u32) -> Result<Option<i64>, StoreError> {
         let read = self.db.begin_read()?;
         let table = read.open_table(WIKI_DAYS)?;
@@ -128,7 +128,7 @@ impl Store {
         Ok(latest)
     }
 
-    /// The per-day revision counts of the campaign on `wiki`.
+    /// Return the per-day revision counts of the campaign on `wiki`.
     pub fn wiki_days(&self, campaign: u32, wiki: u32) -> Result<BTreeMap<Day, WikiDay>, StoreError> {
         let read = self.db.begin_read()?;
         let table = read.open_table(WIKI_DAYS)?;
@@ -150,7 +150,8 @@ impl Store {
         {
             let mut rows = write.open_table(DAY_ROWS)?;
             for &participant in &batch.participants {
-                let range = (campaign, wiki, participant, batch.from_day.0, 0u64)..=(campaign, wiki, participant, batch.to_day.0, u64::MAX);
+                let range = (campaign, wiki, participant, batch.from_day.0, 0u64)
+                    ..=(campaign, wiki, participant, batch.to_day.0, u64::MAX);
                 for entry in rows.extract_if(range, |_, _| true)? {
                     let (key, row) = entry?;
                     day_changes.entry(key.value().3).or_default().0 -= i64::from(row.value().edits);
@@ -162,7 +163,10 @@ impl Store {
             for write_row in &batch.rows {
                 debug_assert!(batch.participants.contains(&write_row.participant));
                 debug_assert!(batch.from_day <= write_row.day && write_row.day <= batch.to_day);
-                rows.insert((campaign, wiki, write_row.participant, write_row.day.0, write_row.page_id), &write_row.row)?;
+                rows.insert(
+                    (campaign, wiki, write_row.participant, write_row.day.0, write_row.page_id),
+                    &write_row.row,
+                )?;
                 pages_of_campaign.insert((campaign, wiki, write_row.page_id), ())?;
                 day_changes.entry(write_row.day.0).or_default().1 += i64::from(write_row.row.edits);
                 let latest = latest_per_day.entry(write_row.day.0).or_insert(write_row.row.last_revision);
@@ -187,11 +191,17 @@ impl Store {
                     Some(mut record) => {
                         record.title.clone_from(&seen.title);
                         record.namespace = seen.namespace;
-                        // A page whose revisions are listed exists, whatever an older lookup said.
+                        // A page whose revisions are listed exists, whatever an older lookup reported.
                         record.deleted = false;
                         record
                     }
-                    None => PageRecord { title: seen.title.clone(), namespace: seen.namespace, redirect: None, deleted: false, checked_at: None },
+                    None => PageRecord {
+                        title: seen.title.clone(),
+                        namespace: seen.namespace,
+                        redirect: None,
+                        deleted: false,
+                        checked_at: None,
+                    },
                 };
                 pages.insert((wiki, seen.page_id), &record)?;
             }
@@ -209,7 +219,9 @@ impl Store {
     pub fn for_each_row(&self, campaign: u32, mut visit: impl FnMut(RowKey, DayRow)) -> Result<(), StoreError> {
         let read = self.db.begin_read()?;
         let table = read.open_table(DAY_ROWS)?;
-        for entry in table.range((campaign, 0, 0, i32::MIN, 0u64)..=(campaign, u32::MAX, u32::MAX, i32::MAX, u64::MAX))? {
+        for entry in
+            table.range((campaign, 0, 0, i32::MIN, 0u64)..=(campaign, u32::MAX, u32::MAX, i32::MAX, u64::MAX))?
+        {
             let (key, row) = entry?;
             let (_, wiki, participant, day, page_id) = key.value();
             visit(RowKey { wiki, participant, day: Day(day), page_id }, row.value());
@@ -222,14 +234,18 @@ impl Store {
         let write = self.db.begin_write()?;
         {
             let mut runs = write.open_table(SYNC_RUNS)?;
-            let last = runs.range((campaign, 0u64)..=(campaign, u64::MAX))?.next_back().transpose()?.map(|(key, _)| key.value().1);
+            let last = runs
+                .range((campaign, 0u64)..=(campaign, u64::MAX))?
+                .next_back()
+                .transpose()?
+                .map(|(key, _)| key.value().1);
             runs.insert((campaign, last.unwrap_or(0) + 1), run)?;
         }
         write.commit()?;
         Ok(())
     }
 
-    /// The campaign's sync runs, oldest first.
+    /// Return the campaign's sync runs, oldest first.
     pub fn runs(&self, campaign: u32) -> Result<Vec<RunLog>, StoreError> {
         let read = self.db.begin_read()?;
         let table = read.open_table(SYNC_RUNS)?;

@@ -16,7 +16,9 @@ pub enum StoreError {
          use the wikidash version that wrote it, or export the campaigns and start a new database"
     )]
     Schema { path: PathBuf, found: u64, expected: u64 },
-    #[error("a campaign named {name:?} already exists; pick another name or remove it with `wikidash campaign delete {name}`")]
+    #[error(
+        "a campaign named {name:?} already exists; pick another name or remove it with `wikidash campaign delete {name}`"
+    )]
     CampaignExists { name: String },
     #[error("no campaign named {name:?}; {}", known_campaigns(.known))]
     CampaignNotFound { name: String, known: Vec<String> },

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use redb::{Database, ReadableDatabase, ReadableTable};
 
-pub use error::StoreError;
 pub use data::RowKey;
+pub use error::StoreError;
 pub use records::{BatchWrite, PageSeen, RowWrite, RunLog, StoredCampaign, WikiEntry, WikiRun};
 use tables::{META, META_SCHEMA_VERSION, SCHEMA_VERSION};
 
@@ -34,8 +34,10 @@ impl Store {
     /// check its schema version.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|error| StoreError::Open { path: path.to_path_buf(), detail: format!("cannot create its folder: {error}") })?;
+            std::fs::create_dir_all(parent).map_err(|error| StoreError::Open {
+                path: path.to_path_buf(),
+                detail: format!("cannot create its folder: {error}"),
+            })?;
         }
         let db = Database::create(path).map_err(|error| match error {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Busy { path: path.to_path_buf() },
@@ -60,7 +62,9 @@ impl Store {
         drop(read);
         match found {
             Some(version) if version == SCHEMA_VERSION => Ok(()),
-            Some(version) => Err(StoreError::Schema { path: self.path.clone(), found: version, expected: SCHEMA_VERSION }),
+            Some(version) => {
+                Err(StoreError::Schema { path: self.path.clone(), found: version, expected: SCHEMA_VERSION })
+            }
             None => self.initialise(),
         }
     }

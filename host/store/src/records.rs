@@ -24,11 +24,7 @@ pub struct StoredCampaign {
 impl StoredCampaign {
     /// Participants with their ids, in campaign order.
     pub fn participants(&self) -> Vec<(u32, &str)> {
-        self.campaign
-            .participants
-            .iter()
-            .map(|name| (self.participant_ids[name], name.as_str()))
-            .collect()
+        self.campaign.participants.iter().map(|name| (self.participant_ids[name], name.as_str())).collect()
     }
 }
 
@@ -74,7 +70,7 @@ pub struct BatchWrite {
     pub fetched_until: i64,
 }
 
-/// What one sync of one campaign did, kept so users can see when each wiki last synced.
+/// The log of one sync of one campaign, kept so users can see when each wiki last synced.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunLog {
     pub started_at: i64,

@@ -24,7 +24,9 @@ fn row(edits: u32, bytes: u64, last: i64) -> DayRow {
 
 fn rows_of(store: &Store, campaign: u32) -> Vec<(u32, u32, i32, u64, DayRow)> {
     let mut all = Vec::new();
-    store.for_each_row(campaign, |key, row| all.push((key.wiki, key.participant, key.day.0, key.page_id, row))).unwrap();
+    store
+        .for_each_row(campaign, |key, row| all.push((key.wiki, key.participant, key.day.0, key.page_id, row)))
+        .unwrap();
     all
 }
 
@@ -93,7 +95,13 @@ fn database_survives_reopening() {
     let stored = {
         let store = Store::open(&path).unwrap();
         let stored = store.create_campaign(&campaign(), 0).unwrap();
-        store.write_batch(&batch(&stored, vec![1], vec![RowWrite { participant: 1, day: Day(101), page_id: 5, row: row(2, 30, 500) }])).unwrap();
+        store
+            .write_batch(&batch(
+                &stored,
+                vec![1],
+                vec![RowWrite { participant: 1, day: Day(101), page_id: 5, row: row(2, 30, 500) }],
+            ))
+            .unwrap();
         stored
     };
     let store = Store::open(&path).unwrap();
@@ -169,25 +177,32 @@ fn rewrite_replaces_only_the_batch_participants_and_days() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.redb")).unwrap();
     let stored = store.create_campaign(&campaign(), 0).unwrap();
-    let mut first = batch(&stored, vec![1, 2], vec![
-        RowWrite { participant: 1, day: Day(101), page_id: 5, row: row(2, 30, 500) },
-        RowWrite { participant: 2, day: Day(101), page_id: 5, row: row(1, 0, 600) },
-    ]);
+    let mut first = batch(
+        &stored,
+        vec![1, 2],
+        vec![
+            RowWrite { participant: 1, day: Day(101), page_id: 5, row: row(2, 30, 500) },
+            RowWrite { participant: 2, day: Day(101), page_id: 5, row: row(1, 0, 600) },
+        ],
+    );
     first.from_day = Day(90);
     store.write_batch(&first).unwrap();
     // An older day outside the next batch's range must survive it.
-    let mut old = batch(&stored, vec![1], vec![RowWrite { participant: 1, day: Day(95), page_id: 7, row: row(1, 1, 100) }]);
+    let mut old =
+        batch(&stored, vec![1], vec![RowWrite { participant: 1, day: Day(95), page_id: 7, row: row(1, 1, 100) }]);
     old.from_day = Day(95);
     old.to_day = Day(95);
     store.write_batch(&old).unwrap();
 
     // Participant 1 is fetched again from day 100: the revision on day 101 is gone now.
-    let mut second = batch(&stored, vec![1], vec![RowWrite { participant: 1, day: Day(102), page_id: 5, row: row(1, 3, 700) }]);
+    let mut second =
+        batch(&stored, vec![1], vec![RowWrite { participant: 1, day: Day(102), page_id: 5, row: row(1, 3, 700) }]);
     second.from_day = Day(100);
     store.write_batch(&second).unwrap();
 
     let rows = rows_of(&store, stored.id);
-    let keys: Vec<(u32, i32, u64)> = rows.iter().map(|(_, participant, day, page, _)| (*participant, *day, *page)).collect();
+    let keys: Vec<(u32, i32, u64)> =
+        rows.iter().map(|(_, participant, day, page, _)| (*participant, *day, *page)).collect();
     assert_eq!(keys, vec![(1, 95, 7), (1, 102, 5), (2, 101, 5)]);
     let days = store.wiki_days(stored.id, stored.wiki_ids[0]).unwrap();
     assert_eq!(days[&Day(101)].revisions, 1);
@@ -201,7 +216,21 @@ fn batch_updates_page_titles_and_keeps_lookup_results() {
     let store = Store::open(&dir.path().join("db.redb")).unwrap();
     let stored = store.create_campaign(&campaign(), 0).unwrap();
     let wiki = stored.wiki_ids[0];
-    store.put_pages(wiki, &[(5, PageRecord { title: "Old".into(), namespace: 2, redirect: Some(false), deleted: true, checked_at: Some(9) })]).unwrap();
+    store
+        .put_pages(
+            wiki,
+            &[(
+                5,
+                PageRecord {
+                    title: "Old".into(),
+                    namespace: 2,
+                    redirect: Some(false),
+                    deleted: true,
+                    checked_at: Some(9),
+                },
+            )],
+        )
+        .unwrap();
     store.write_batch(&batch(&stored, vec![1], vec![])).unwrap();
     let page = &store.pages(wiki, &[5]).unwrap()[&5];
     assert_eq!(page.title, "Alpha");
@@ -216,10 +245,16 @@ fn removing_a_participant_deletes_their_rows_and_marks() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.redb")).unwrap();
     let stored = store.create_campaign(&campaign(), 0).unwrap();
-    store.write_batch(&batch(&stored, vec![1, 2], vec![
-        RowWrite { participant: 1, day: Day(101), page_id: 5, row: row(2, 30, 500) },
-        RowWrite { participant: 2, day: Day(101), page_id: 5, row: row(1, 0, 600) },
-    ])).unwrap();
+    store
+        .write_batch(&batch(
+            &stored,
+            vec![1, 2],
+            vec![
+                RowWrite { participant: 1, day: Day(101), page_id: 5, row: row(2, 30, 500) },
+                RowWrite { participant: 2, day: Day(101), page_id: 5, row: row(1, 0, 600) },
+            ],
+        ))
+        .unwrap();
     let removed = store.remove_participants("spring", &["Alice".into()]).unwrap();
     assert_eq!(removed, vec!["Alice".to_string()]);
 
@@ -263,7 +298,13 @@ fn deleting_a_campaign_removes_its_rows_only() {
     other.name = "autumn".into();
     let autumn = store.create_campaign(&other, 0).unwrap();
     for stored in [&spring, &autumn] {
-        store.write_batch(&batch(stored, vec![1], vec![RowWrite { participant: 1, day: Day(101), page_id: 5, row: row(2, 30, 500) }])).unwrap();
+        store
+            .write_batch(&batch(
+                stored,
+                vec![1],
+                vec![RowWrite { participant: 1, day: Day(101), page_id: 5, row: row(2, 30, 500) }],
+            ))
+            .unwrap();
     }
     store.delete_campaign("spring").unwrap();
     assert!(rows_of(&store, spring.id).is_empty());
@@ -282,12 +323,24 @@ fn accounts_and_runs_round_trip() {
         state: AccountState::Exists { user_id: 3, registration: Some(1_385_856_000), edit_count: 13, central_id: None },
         checked_at: 5,
     };
-    store.put_accounts(wiki, &[("Alice".into(), alice.clone()), ("Dave".into(), AccountRecord { state: AccountState::Missing, checked_at: 5 })]).unwrap();
+    store
+        .put_accounts(
+            wiki,
+            &[
+                ("Alice".into(), alice.clone()),
+                ("Dave".into(), AccountRecord { state: AccountState::Missing, checked_at: 5 }),
+            ],
+        )
+        .unwrap();
     let found = store.accounts(wiki, &["Alice", "Dave", "Zed"]).unwrap();
     assert_eq!(found.len(), 2);
     assert_eq!(found["Alice"], alice);
 
-    let run = RunLog { started_at: 10, finished_at: 20, wikis: vec![WikiRun { wiki: "w".into(), revisions: 3, requests: 4, errors: vec![] }] };
+    let run = RunLog {
+        started_at: 10,
+        finished_at: 20,
+        wikis: vec![WikiRun { wiki: "w".into(), revisions: 3, requests: 4, errors: vec![] }],
+    };
     store.record_run(stored.id, &run).unwrap();
     assert_eq!(store.runs(stored.id).unwrap(), vec![run]);
 }
@@ -297,8 +350,13 @@ fn runs_in_the_same_second_are_all_kept() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("db.redb")).unwrap();
     let stored = store.create_campaign(&campaign(), 0).unwrap();
-    let ok = RunLog { started_at: 10, finished_at: 10, wikis: vec![WikiRun { wiki: "w".into(), revisions: 1, requests: 1, errors: vec![] }] };
-    let failed = RunLog { wikis: vec![WikiRun { errors: vec!["HTTP 503".into()], ..ok.wikis[0].clone() }], ..ok.clone() };
+    let ok = RunLog {
+        started_at: 10,
+        finished_at: 10,
+        wikis: vec![WikiRun { wiki: "w".into(), revisions: 1, requests: 1, errors: vec![] }],
+    };
+    let failed =
+        RunLog { wikis: vec![WikiRun { errors: vec!["HTTP 503".into()], ..ok.wikis[0].clone() }], ..ok.clone() };
     store.record_run(stored.id, &ok).unwrap();
     store.record_run(stored.id, &failed).unwrap();
     assert_eq!(store.runs(stored.id).unwrap(), vec![ok, failed]);

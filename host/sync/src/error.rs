@@ -11,7 +11,9 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Load(#[from] LoadError),
-    #[error("no loaded plugin serves job kind {kind:?}; the built-in plugins provide it unless a plugin in the plugin folder replaced them")]
+    #[error(
+        "no loaded plugin serves job kind {kind:?}; the built-in plugins provide it unless a plugin in the plugin folder replaced them"
+    )]
     NoPlugin { kind: String },
     #[error("internal error: {0}")]
     Internal(String),

@@ -29,8 +29,12 @@ impl PluginSet {
         &self.plugins
     }
 
-    /// The plugin that serves `kind`.
+    /// Return the plugin that serves `kind`.
     pub fn for_kind(&self, kind: &str) -> Result<&Plugin, SyncError> {
-        self.plugins.iter().rev().find(|plugin| plugin.manifest().serves(kind)).ok_or_else(|| SyncError::NoPlugin { kind: kind.to_string() })
+        self.plugins
+            .iter()
+            .rev()
+            .find(|plugin| plugin.manifest().serves(kind))
+            .ok_or_else(|| SyncError::NoPlugin { kind: kind.to_string() })
     }
 }

@@ -2,10 +2,10 @@
 
 /// Receives progress of a sync. Called from several tasks at once.
 pub trait Progress: Send + Sync {
-    /// A wiki started a stage, e.g. "looking up 3 accounts".
+    /// Report that a wiki started a stage, e.g. "looking up 3 accounts".
     fn stage(&self, wiki: &str, message: &str);
-    /// A participant batch of a wiki finished: `done` of `total` batches, `revisions` fetched
-    /// in it.
+    /// Report that a participant batch of a wiki finished: `done` of `total` batches, with
+    /// `revisions` fetched in it.
     fn batch_done(&self, wiki: &str, done: usize, total: usize, revisions: usize);
 }
 

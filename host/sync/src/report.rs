@@ -8,7 +8,7 @@ use wikidash_aggregate::{Aggregator, ParticipantFacts, Report, SyncReport};
 use wikidash_core::records::PageRecord;
 use wikidash_store::{Store, StoreError, StoredCampaign};
 
-/// The report of `stored`, from what the store holds now. No network.
+/// Build the report of `stored` from the store's current contents, without network.
 pub fn campaign_report(store: &Store, stored: &StoredCampaign) -> Result<Report, StoreError> {
     let campaign = &stored.campaign;
     let names: Vec<&str> = campaign.participants.iter().map(String::as_str).collect();
@@ -25,7 +25,10 @@ pub fn campaign_report(store: &Store, stored: &StoredCampaign) -> Result<Report,
     let facts: Vec<ParticipantFacts> = campaign
         .participants
         .iter()
-        .map(|name| ParticipantFacts { name: name.clone(), accounts: accounts_per_wiki.iter().map(|accounts| accounts.get(name).cloned()).collect() })
+        .map(|name| ParticipantFacts {
+            name: name.clone(),
+            accounts: accounts_per_wiki.iter().map(|accounts| accounts.get(name).cloned()).collect(),
+        })
         .collect();
 
     let wiki_index: HashMap<u32, usize> = stored.wiki_ids.iter().enumerate().map(|(index, &id)| (id, index)).collect();
@@ -33,7 +36,8 @@ pub fn campaign_report(store: &Store, stored: &StoredCampaign) -> Result<Report,
         campaign.participants.iter().enumerate().map(|(index, name)| (stored.participant_ids[name], index)).collect();
     let mut aggregator = Aggregator::new(campaign, &facts, &pages);
     store.for_each_row(stored.id, |key, row| {
-        if let (Some(&wiki), Some(&participant)) = (wiki_index.get(&key.wiki), participant_index.get(&key.participant)) {
+        if let (Some(&wiki), Some(&participant)) = (wiki_index.get(&key.wiki), participant_index.get(&key.participant))
+        {
             aggregator.add_row(wiki, participant, key.day, key.page_id, &row);
         }
     })?;
@@ -48,7 +52,10 @@ fn sync_reports(store: &Store, stored: &StoredCampaign) -> Result<Vec<SyncReport
         .iter()
         .map(|url| {
             let wiki = url.to_string();
-            let attempts: Vec<_> = runs.iter().filter_map(|run| run.wikis.iter().find(|entry| entry.wiki == wiki).map(|entry| (run, entry))).collect();
+            let attempts: Vec<_> = runs
+                .iter()
+                .filter_map(|run| run.wikis.iter().find(|entry| entry.wiki == wiki).map(|entry| (run, entry)))
+                .collect();
             let last_attempt = attempts.last();
             let last_success = attempts.iter().rev().find(|(_, entry)| entry.errors.is_empty());
             SyncReport {

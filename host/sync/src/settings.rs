@@ -2,13 +2,13 @@
 
 use std::time::Duration;
 
-/// How much a sync asks per request and how often it refreshes what it already knows.
+/// Request sizes of a sync, and how often it refreshes what it has stored.
 #[derive(Clone, Debug)]
 pub struct SyncSettings {
     /// Participants per `usercontribs` and `users` request, 1 to 50 (the API's limit without
     /// `apihighlimits`).
     pub users_per_request: usize,
-    /// Results per `usercontribs` request; `None` asks for the API's maximum (500).
+    /// Results per `usercontribs` request; `None` requests the API's maximum (500).
     pub results_per_request: Option<u32>,
     /// Pages per `prop=info` request, 1 to 50.
     pub pages_per_request: usize,

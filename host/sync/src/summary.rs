@@ -1,4 +1,4 @@
-//! What a sync did, per wiki.
+//! The outcome of a sync, per wiki.
 
 use wikidash_store::WikiRun;
 
@@ -44,6 +44,11 @@ impl SyncSummary {
 
 impl WikiSummary {
     pub fn to_run(&self) -> WikiRun {
-        WikiRun { wiki: self.wiki.clone(), revisions: self.revisions, requests: self.requests, errors: self.errors.clone() }
+        WikiRun {
+            wiki: self.wiki.clone(),
+            revisions: self.revisions,
+            requests: self.requests,
+            errors: self.errors.clone(),
+        }
     }
 }

@@ -45,7 +45,12 @@ impl WikiSync<'_> {
                 summary.errors.push(error);
             }
             summary.requests = self.requests_so_far() - before;
-            info!(revisions = summary.revisions, requests = summary.requests, errors = summary.errors.len(), "wiki synced");
+            info!(
+                revisions = summary.revisions,
+                requests = summary.requests,
+                errors = summary.errors.len(),
+                "wiki synced"
+            );
             summary
         }
         .instrument(span)
@@ -69,10 +74,15 @@ impl WikiSync<'_> {
         Ok(())
     }
 
-    /// The wiki's namespaces, from the store while fresh, else from the wiki.
+    /// Return the wiki's site facts: from the store while fresh, else from the wiki.
     async fn site_info(&self) -> Result<SiteRecord, String> {
         let wiki_id = self.wiki_id();
-        let stored = self.syncer.store_call(move |store| store.wiki(wiki_id)).await.map_err(|error| error.to_string())?.and_then(|entry| entry.site);
+        let stored = self
+            .syncer
+            .store_call(move |store| store.wiki(wiki_id))
+            .await
+            .map_err(|error| error.to_string())?
+            .and_then(|entry| entry.site);
         if let Some(site) = &stored
             && !is_stale(site.checked_at, self.now, self.syncer.settings.site_info_max_age)
         {
@@ -95,7 +105,11 @@ impl WikiSync<'_> {
                 sitename: site.sitename,
                 generator: site.generator,
                 lang: site.lang,
-                namespaces: site.namespaces.into_iter().map(|ns| NamespaceInfo { id: ns.id, name: ns.name, canonical: ns.canonical }).collect(),
+                namespaces: site
+                    .namespaces
+                    .into_iter()
+                    .map(|ns| NamespaceInfo { id: ns.id, name: ns.name, canonical: ns.canonical })
+                    .collect(),
                 checked_at: self.now,
             },
             (Ok(()), None) => return Err(format!("{}: the site-info job returned no site facts", self.url)),
@@ -110,12 +124,15 @@ impl WikiSync<'_> {
             }
         };
         let record = site.clone();
-        self.syncer.store_call(move |store| store.put_site(wiki_id, &record)).await.map_err(|error| error.to_string())?;
+        self.syncer
+            .store_call(move |store| store.put_site(wiki_id, &record))
+            .await
+            .map_err(|error| error.to_string())?;
         Ok(site)
     }
 
-    /// The namespaces whose revisions are fetched: the standard set plus the tracked ones,
-    /// limited to those the wiki has.
+    /// Return the namespaces whose revisions are fetched: the standard set plus the tracked
+    /// ones, limited to those the wiki has.
     fn namespaces_to_fetch(&self, site: &SiteRecord) -> Vec<i32> {
         let mut wanted: Vec<i32> = FETCHED.iter().chain(self.stored.campaign.namespaces.iter()).copied().collect();
         wanted.sort_unstable();
@@ -151,7 +168,8 @@ impl WikiSync<'_> {
             .filter(|name| match records.get(*name) {
                 None => true,
                 Some(record) => {
-                    let max_age = if record.exists() { settings.account_max_age } else { settings.missing_account_max_age };
+                    let max_age =
+                        if record.exists() { settings.account_max_age } else { settings.missing_account_max_age };
                     is_stale(record.checked_at, self.now, max_age)
                 }
             })
@@ -170,7 +188,10 @@ impl WikiSync<'_> {
                         if let Item::User(lookup) = item
                             && chunk.contains(&lookup.name)
                         {
-                            found.push((lookup.name, AccountRecord { state: account_state(lookup.status), checked_at: self.now }));
+                            found.push((
+                                lookup.name,
+                                AccountRecord { state: account_state(lookup.status), checked_at: self.now },
+                            ));
                         }
                     }
                     Ok(())
@@ -199,7 +220,12 @@ impl WikiSync<'_> {
     }
 
     /// Fetch and commit revisions, one transaction per batch of participants.
-    async fn revisions(&self, namespaces: &[i32], accounts: &HashMap<String, AccountRecord>, summary: &mut WikiSummary) {
+    async fn revisions(
+        &self,
+        namespaces: &[i32],
+        accounts: &HashMap<String, AccountRecord>,
+        summary: &mut WikiSummary,
+    ) {
         let campaign = &self.stored.campaign;
         let tz = campaign.time_zone;
         let window = campaign.window();
@@ -211,7 +237,9 @@ impl WikiSync<'_> {
         let (campaign_id, wiki_id) = (self.stored.id, self.wiki_id());
         let marks_and_watermark = self
             .syncer
-            .store_call(move |store| Ok((store.fetch_marks(campaign_id, wiki_id)?, store.watermark(campaign_id, wiki_id)?)))
+            .store_call(move |store| {
+                Ok((store.fetch_marks(campaign_id, wiki_id)?, store.watermark(campaign_id, wiki_id)?))
+            })
             .await;
         let (marks, watermark) = match marks_and_watermark {
             Ok(found) => found,
@@ -237,8 +265,10 @@ impl WikiSync<'_> {
             groups.entry(from).or_default().push((id, name.to_string()));
         }
         let per_request = self.syncer.settings.users_per_request.clamp(1, 50);
-        let batches: Vec<(i64, &[(u32, String)])> =
-            groups.iter().flat_map(|(from, members)| members.chunks(per_request).map(move |chunk| (*from, chunk))).collect();
+        let batches: Vec<(i64, &[(u32, String)])> = groups
+            .iter()
+            .flat_map(|(from, members)| members.chunks(per_request).map(move |chunk| (*from, chunk)))
+            .collect();
         summary.batches = batches.len();
 
         for (number, (from, members)) in batches.iter().enumerate() {
@@ -251,7 +281,11 @@ impl WikiSync<'_> {
                         participants: members.iter().map(|(id, _)| *id).collect(),
                         from_day: Day::of_instant(*from, tz),
                         to_day: Day::of_instant(until, tz),
-                        rows: fetched.rows.into_iter().map(|((participant, day, page_id), row)| RowWrite { participant, day, page_id, row }).collect(),
+                        rows: fetched
+                            .rows
+                            .into_iter()
+                            .map(|((participant, day, page_id), row)| RowWrite { participant, day, page_id, row })
+                            .collect(),
                         pages: fetched.pages.into_values().collect(),
                         fetched_until: until,
                     };
@@ -265,7 +299,10 @@ impl WikiSync<'_> {
                 }
                 Err(error) => {
                     let names: Vec<&str> = members.iter().map(|(_, name)| name.as_str()).collect();
-                    summary.errors.push(format!("revisions of {} could not be fetched; their stored rows are unchanged: {error}", names.join(", ")));
+                    summary.errors.push(format!(
+                        "revisions of {} could not be fetched; their stored rows are unchanged: {error}",
+                        names.join(", ")
+                    ));
                     // The next batches would meet the same outage; their rows stay too.
                     return;
                 }
@@ -273,7 +310,13 @@ impl WikiSync<'_> {
         }
     }
 
-    async fn fetch_batch(&self, from: i64, until: i64, members: &[(u32, String)], namespaces: &[i32]) -> Result<BatchRows, String> {
+    async fn fetch_batch(
+        &self,
+        from: i64,
+        until: i64,
+        members: &[(u32, String)],
+        namespaces: &[i32],
+    ) -> Result<BatchRows, String> {
         let tz = self.stored.campaign.time_zone;
         let ids: HashMap<&str, u32> = members.iter().map(|(id, name)| (name.as_str(), *id)).collect();
         let mut job = self.job("revisions");
@@ -384,7 +427,10 @@ impl WikiSync<'_> {
             match output.next_cursor {
                 None => return Ok(()),
                 Some(next) if cursor.as_ref() == Some(&next) => {
-                    return Err(format!("plugin {} returned the same cursor twice ({next}); stopping the job", plugin.label()));
+                    return Err(format!(
+                        "plugin {} returned the same cursor twice ({next}); stopping the job",
+                        plugin.label()
+                    ));
                 }
                 Some(next) => cursor = Some(next),
             }
@@ -411,7 +457,13 @@ fn account_state(status: AccountStatus) -> AccountState {
 
 fn updated_page(previous: &PageRecord, status: PageStatus, now: i64) -> PageRecord {
     match status {
-        PageStatus::Exists(page) => PageRecord { title: page.title, namespace: page.namespace, redirect: Some(page.redirect), deleted: false, checked_at: Some(now) },
+        PageStatus::Exists(page) => PageRecord {
+            title: page.title,
+            namespace: page.namespace,
+            redirect: Some(page.redirect),
+            deleted: false,
+            checked_at: Some(now),
+        },
         PageStatus::Missing => PageRecord { deleted: true, checked_at: Some(now), ..previous.clone() },
         PageStatus::Invalid(_) => PageRecord { checked_at: Some(now), ..previous.clone() },
     }

@@ -87,20 +87,23 @@ struct Normalization {
     to: String,
 }
 
-/// Parse a `prop=info` answer (format version 2). `by_title` says whether the request named
+/// Parse a `prop=info` response (format version 2). `by_title` tells whether the request named
 /// titles (else page ids), which decides what each lookup reports as requested.
 pub fn parse_info(body: &serde_json::Value, by_title: bool) -> Result<Vec<PageLookup>, String> {
     let Some(pages) = body.pointer("/query/pages") else {
-        return Err("the answer has no query.pages list".into());
+        return Err("the response has no query.pages list".into());
     };
     let pages: Vec<PageEntry> =
         serde_json::from_value(pages.clone()).map_err(|error| format!("unexpected page entry: {error}"))?;
     let normalized: Vec<Normalization> = match body.pointer("/query/normalized") {
-        Some(list) => serde_json::from_value(list.clone()).map_err(|error| format!("unexpected normalized entry: {error}"))?,
+        Some(list) => {
+            serde_json::from_value(list.clone()).map_err(|error| format!("unexpected normalized entry: {error}"))?
+        }
         None => Vec::new(),
     };
     // Map each normalised title back to the title the job asked for.
-    let asked_as: HashMap<&str, &str> = normalized.iter().map(|entry| (entry.to.as_str(), entry.from.as_str())).collect();
+    let asked_as: HashMap<&str, &str> =
+        normalized.iter().map(|entry| (entry.to.as_str(), entry.from.as_str())).collect();
 
     pages
         .into_iter()
@@ -164,12 +167,12 @@ mod tests {
     #[test]
     fn info_by_title_maps_normalised_titles_back() {
         let body = json!({"query": {
-            "normalized": [{"fromencoded": false, "from": "new_name", "to": "New name"}],
-            "pages": [
-                {"pageid": 9, "ns": 0, "title": "New name", "lastrevid": 31, "length": 70},
-                {"ns": 0, "title": "Nonexistent", "missing": true},
-                {"title": "Bad[title", "invalidreason": "The requested page title contains invalid characters: \"[\".", "invalid": true}
-            ]}});
+        "normalized": [{"fromencoded": false, "from": "new_name", "to": "New name"}],
+        "pages": [
+            {"pageid": 9, "ns": 0, "title": "New name", "lastrevid": 31, "length": 70},
+            {"ns": 0, "title": "Nonexistent", "missing": true},
+            {"title": "Bad[title", "invalidreason": "The requested page title contains invalid characters: \"[\".", "invalid": true}
+        ]}});
         let pages = parse_info(&body, true).unwrap();
         assert_eq!(pages[0].requested_title.as_deref(), Some("new_name"));
         assert_eq!(pages[0].normalized_title.as_deref(), Some("New name"));

@@ -10,8 +10,7 @@
 use serde::Deserialize;
 use wikidash_plugin_sdk::action::ActionApi;
 use wikidash_plugin_sdk::{
-    API_VERSION, Guest, ImportError, Item, Job, Namespace, Output, PluginInfo, Revision, SiteInfo, export_plugin,
-    time,
+    API_VERSION, Guest, ImportError, Item, Job, Namespace, Output, PluginInfo, Revision, SiteInfo, export_plugin, time,
 };
 
 /// Most usernames `ucuser` takes in one request without `apihighlimits`.
@@ -88,9 +87,7 @@ fn check_revisions_job(job: &Job) -> Result<wikidash_plugin_sdk::TimeWindow, Imp
     if job.namespaces.is_empty() {
         return Err(ImportError::InvalidJob("a revisions job needs at least one namespace".into()));
     }
-    let window = job
-        .window
-        .ok_or_else(|| ImportError::InvalidJob("a revisions job needs a time window".into()))?;
+    let window = job.window.ok_or_else(|| ImportError::InvalidJob("a revisions job needs a time window".into()))?;
     if window.end < window.start {
         return Err(ImportError::InvalidJob(format!(
             "the window ends ({}) before it starts ({})",
@@ -127,14 +124,14 @@ struct Contribution {
     tags: Vec<String>,
 }
 
-/// Parse the revisions of one `list=usercontribs` answer (format version 2).
+/// Parse the revisions of one `list=usercontribs` response (format version 2).
 pub fn parse_contributions(body: &serde_json::Value) -> Result<Vec<Revision>, String> {
     let Some(list) = body.pointer("/query/usercontribs") else {
         // A query with no results at all may leave out `query` entirely.
         return if body.get("query").is_none() && body.get("batchcomplete").is_some() {
             Ok(Vec::new())
         } else {
-            Err("the answer has no query.usercontribs list".into())
+            Err("the response has no query.usercontribs list".into())
         };
     };
     let contributions: Vec<Contribution> =
@@ -181,15 +178,15 @@ struct NamespaceEntry {
     content: bool,
 }
 
-/// Parse a `meta=siteinfo&siprop=general|namespaces` answer (format version 2).
+/// Parse a `meta=siteinfo&siprop=general|namespaces` response (format version 2).
 pub fn parse_site_info(body: &serde_json::Value) -> Result<SiteInfo, String> {
-    let general = body.pointer("/query/general").ok_or("the answer has no query.general")?;
+    let general = body.pointer("/query/general").ok_or("the response has no query.general")?;
     let general: General =
         serde_json::from_value(general.clone()).map_err(|error| format!("unexpected siteinfo general: {error}"))?;
     let namespaces = body
         .pointer("/query/namespaces")
         .and_then(serde_json::Value::as_object)
-        .ok_or("the answer has no query.namespaces")?;
+        .ok_or("the response has no query.namespaces")?;
     let mut list = Vec::with_capacity(namespaces.len());
     for entry in namespaces.values() {
         let entry: NamespaceEntry =
@@ -250,12 +247,12 @@ mod tests {
     #[test]
     fn site_info_lists_namespaces_in_id_order() {
         let body = json!({"query": {
-            "general": {"sitename": "TestWiki", "generator": "MediaWiki 1.39.17", "lang": "en", "case": "first-letter"},
-            "namespaces": {
-                "1": {"id": 1, "name": "Talk", "canonical": "Talk", "content": false},
-                "0": {"id": 0, "name": "", "content": true},
-                "-1": {"id": -1, "name": "Special", "canonical": "Special", "content": false}
-            }}});
+        "general": {"sitename": "TestWiki", "generator": "MediaWiki 1.39.17", "lang": "en", "case": "first-letter"},
+        "namespaces": {
+            "1": {"id": 1, "name": "Talk", "canonical": "Talk", "content": false},
+            "0": {"id": 0, "name": "", "content": true},
+            "-1": {"id": -1, "name": "Special", "canonical": "Special", "content": false}
+        }}});
         let site = parse_site_info(&body).unwrap();
         assert_eq!(site.sitename, "TestWiki");
         assert!(site.first_letter_case);

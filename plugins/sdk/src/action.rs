@@ -18,7 +18,8 @@ pub const MAX_GET_QUERY_BYTES: usize = 2000;
 const FORM_VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// Error codes that mean "try again later" rather than "this request is wrong".
-const TRANSIENT_ERROR_CODES: &[&str] = &["maxlag", "ratelimited", "readonly", "dberror", "internal_api_error_DBQueryError"];
+const TRANSIENT_ERROR_CODES: &[&str] =
+    &["maxlag", "ratelimited", "readonly", "dberror", "internal_api_error_DBQueryError"];
 
 /// One wiki's Action API endpoint, e.g. `https://en.wikipedia.org/w/api.php`.
 pub struct ActionApi<'a> {
@@ -66,20 +67,20 @@ impl<'a> ActionApi<'a> {
         let endpoint = self.endpoint;
         if status == 404 {
             return Err(ImportError::NotFound(format!(
-                "{endpoint} answered 404 Not Found; check the wiki's API URL (it usually ends in /w/api.php)"
+                "{endpoint} returned 404 Not Found; check the wiki's API URL (it usually ends in /w/api.php)"
             )));
         }
         if !(200..300).contains(&status) {
-            return Err(ImportError::BadResponse(format!("{endpoint} answered HTTP {status}")));
+            return Err(ImportError::BadResponse(format!("{endpoint} returned HTTP {status}")));
         }
         let value: Value = serde_json::from_slice(body).map_err(|error| {
             if content_type.is_some_and(|kind| kind.starts_with("text/html")) {
                 ImportError::NotFound(format!(
-                    "{endpoint} answered with an HTML page, not JSON, so it is not a MediaWiki Action API; \
+                    "{endpoint} returned an HTML page, not JSON, so it is not a MediaWiki Action API; \
                      use the wiki's api.php URL"
                 ))
             } else {
-                ImportError::BadResponse(format!("{endpoint} answered with invalid JSON: {error}"))
+                ImportError::BadResponse(format!("{endpoint} returned invalid JSON: {error}"))
             }
         })?;
         if let Some(error) = value.get("error") {
@@ -106,11 +107,8 @@ fn log_warnings(endpoint: &str, body: &Value) {
         return;
     };
     for (module, warning) in warnings {
-        let text = warning
-            .get("warnings")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .unwrap_or_else(|| warning.to_string());
+        let text =
+            warning.get("warnings").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| warning.to_string());
         log(LogLevel::Warn, &format!("{endpoint}: API warning from {module}: {text}"));
     }
 }
@@ -180,7 +178,10 @@ mod tests {
         pairs.sort();
         assert_eq!(
             pairs,
-            vec![("continue".to_string(), "-||".to_string()), ("uccontinue".to_string(), "20200115120000|19".to_string())]
+            vec![
+                ("continue".to_string(), "-||".to_string()),
+                ("uccontinue".to_string(), "20200115120000|19".to_string())
+            ]
         );
     }
 

@@ -41,9 +41,5 @@ pub fn import_error(url: &str, error: HttpError) -> ImportError {
 
 /// Return the first value of header `name` (case-insensitive) in `response`.
 pub fn header<'a>(response: &'a Response, name: &str) -> Option<&'a str> {
-    response
-        .headers
-        .iter()
-        .find(|header| header.name.eq_ignore_ascii_case(name))
-        .map(|header| header.value.as_str())
+    response.headers.iter().find(|header| header.name.eq_ignore_ascii_case(name)).map(|header| header.value.as_str())
 }

@@ -42,8 +42,5 @@ pub fn log(level: LogLevel, message: &str) {
 
 /// Return the value of the job option `name`, if the job sets it.
 pub fn job_option<'a>(job: &'a Job, name: &str) -> Option<&'a str> {
-    job.options
-        .iter()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_str())
+    job.options.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
 }

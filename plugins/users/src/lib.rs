@@ -7,8 +7,8 @@
 use serde::Deserialize;
 use wikidash_plugin_sdk::action::ActionApi;
 use wikidash_plugin_sdk::{
-    API_VERSION, Account, AccountStatus, Guest, ImportError, Item, Job, Output, PluginInfo, UserLookup,
-    export_plugin, time,
+    API_VERSION, Account, AccountStatus, Guest, ImportError, Item, Job, Output, PluginInfo, UserLookup, export_plugin,
+    time,
 };
 
 /// Most names `ususers` takes in one request without `apihighlimits`.
@@ -83,9 +83,9 @@ struct CentralIds {
     central_auth: Option<u64>,
 }
 
-/// Parse a `list=users` answer (format version 2).
+/// Parse a `list=users` response (format version 2).
 pub fn parse_users(body: &serde_json::Value) -> Result<Vec<UserLookup>, String> {
-    let list = body.pointer("/query/users").ok_or("the answer has no query.users list")?;
+    let list = body.pointer("/query/users").ok_or("the response has no query.users list")?;
     let entries: Vec<UserEntry> =
         serde_json::from_value(list.clone()).map_err(|error| format!("unexpected users entry: {error}"))?;
     entries.into_iter().map(lookup).collect()

@@ -14,7 +14,8 @@ pub fn run(command: CampaignCommand, settings: &Settings) -> anyhow::Result<Exit
     let store = open_store(settings)?;
     match command {
         CampaignCommand::Create { file } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read the campaign file {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read the campaign file {}", file.display()))?;
             let spec = CampaignSpec::from_toml(&text).with_context(|| format!("{}", file.display()))?;
             let campaign = Campaign::from_spec(&spec).with_context(|| format!("{}", file.display()))?;
             let stored = store.create_campaign(&campaign, wikidash_sync::now_seconds())?;
@@ -51,18 +52,26 @@ pub fn run(command: CampaignCommand, settings: &Settings) -> anyhow::Result<Exit
         CampaignCommand::Export { campaign, output } => {
             let text = store.campaign(&campaign)?.campaign.to_spec().to_toml();
             match output {
-                Some(path) => std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?,
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?
+                }
                 None => print!("{text}"),
             }
         }
         CampaignCommand::AddParticipants { campaign, usernames } => {
-            let names = normalize_participants(&usernames).map_err(|problems| CampaignError::Participants { name: campaign.clone(), problems })?;
+            let names = normalize_participants(&usernames)
+                .map_err(|problems| CampaignError::Participants { name: campaign.clone(), problems })?;
             let added = store.add_participants(&campaign, &names)?;
             let skipped = names.len() - added.len();
-            println!("Added {} participant(s) to {campaign}{}.", added.len(), if skipped > 0 { format!("; {skipped} already took part") } else { String::new() });
+            println!(
+                "Added {} participant(s) to {campaign}{}.",
+                added.len(),
+                if skipped > 0 { format!("; {skipped} already took part") } else { String::new() }
+            );
         }
         CampaignCommand::RemoveParticipants { campaign, usernames } => {
-            let names = normalize_participants(&usernames).map_err(|problems| CampaignError::Participants { name: campaign.clone(), problems })?;
+            let names = normalize_participants(&usernames)
+                .map_err(|problems| CampaignError::Participants { name: campaign.clone(), problems })?;
             let removed = store.remove_participants(&campaign, &names)?;
             println!("Removed {} participant(s) and their stored activity from {campaign}.", removed.len());
         }

@@ -4,16 +4,26 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use tracing::warn;
-use wikidash_sync::{Syncer, SyncSummary, now_seconds};
+use wikidash_sync::{SyncSummary, Syncer, now_seconds};
 
 use crate::Settings;
 use crate::progress::CliProgress;
 use crate::runtime::{load_plugins, open_store};
 
-/// Domains run by the Wikimedia Foundation, whose User-Agent policy asks for a contact.
+/// Domains run by the Wikimedia Foundation, whose User-Agent policy requires a contact.
 const WIKIMEDIA_DOMAINS: &[&str] = &[
-    "wikipedia.org", "wikimedia.org", "wikidata.org", "wiktionary.org", "wikibooks.org", "wikinews.org",
-    "wikiquote.org", "wikisource.org", "wikiversity.org", "wikivoyage.org", "mediawiki.org", "wikifunctions.org",
+    "wikipedia.org",
+    "wikimedia.org",
+    "wikidata.org",
+    "wiktionary.org",
+    "wikibooks.org",
+    "wikinews.org",
+    "wikiquote.org",
+    "wikisource.org",
+    "wikiversity.org",
+    "wikivoyage.org",
+    "mediawiki.org",
+    "wikifunctions.org",
 ];
 
 pub async fn run(campaign: Option<&str>, settings: &Settings) -> anyhow::Result<ExitCode> {
@@ -67,7 +77,13 @@ fn print_summary(summary: &SyncSummary) {
     for wiki in &summary.wikis {
         println!(
             "  {}: {}/{} participant batches, {} revisions, {} accounts and {} pages looked up, {} requests",
-            wiki.wiki, wiki.batches_done, wiki.batches, wiki.revisions, wiki.accounts_checked, wiki.pages_checked, wiki.requests
+            wiki.wiki,
+            wiki.batches_done,
+            wiki.batches,
+            wiki.revisions,
+            wiki.accounts_checked,
+            wiki.pages_checked,
+            wiki.requests
         );
         if !wiki.missing_accounts.is_empty() {
             println!("    no account on this wiki: {}", wiki.missing_accounts.join(", "));

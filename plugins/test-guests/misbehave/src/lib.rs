@@ -79,5 +79,11 @@ fn echo(job: &Job) -> Output {
 }
 
 fn site(name: String) -> SiteInfo {
-    SiteInfo { sitename: name, generator: "misbehave".into(), lang: "en".into(), first_letter_case: true, namespaces: Vec::new() }
+    SiteInfo {
+        sitename: name,
+        generator: "misbehave".into(),
+        lang: "en".into(),
+        first_letter_case: true,
+        namespaces: Vec::new(),
+    }
 }
