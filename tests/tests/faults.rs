@@ -18,9 +18,13 @@ struct Setup {
 }
 
 fn setup() -> Setup {
+    setup_with("")
+}
+
+fn setup_with(config: &str) -> Setup {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
-    let wikidash = Wikidash::new("");
+    let wikidash = Wikidash::new(config);
     wikidash.create_campaign(&example_campaign(&proxy.api_url()));
     Setup { _wiki: wiki, proxy, wikidash }
 }
@@ -123,9 +127,10 @@ fn every_request_follows_the_etiquette() {
 
 #[test]
 fn persistent_failure_keeps_the_stored_figures() {
-    let setup = setup();
+    let setup = setup_with("[sync]\npage_recheck_hours = 0\n");
     setup.wikidash.run_ok(&["sync"]);
     let before = setup.wikidash.report("seed-editathon");
+    setup.proxy.reset_log();
 
     // Every attempt of the next contributions request fails (1 try + 3 retries).
     setup.proxy.inject(contribution_rule(), vec![Fault::Status { code: 503, retry_after: None }; 4]);
@@ -135,6 +140,9 @@ fn persistent_failure_keeps_the_stored_figures() {
     assert!(stdout.contains("failed: revisions of Alice, Bob, Carol could not be fetched"), "{stdout}");
     assert!(stdout.contains("HTTP 503"), "{stdout}");
     assert!(stdout.contains("unchanged"), "{stdout}");
+    // The page lookups that would follow are skipped: the wiki is down.
+    assert!(stdout.contains("remaining steps were skipped"), "{stdout}");
+    assert!(setup.proxy.requests().iter().all(|request| request.param("prop") != Some("info")));
 
     let after = setup.wikidash.report("seed-editathon");
     assert_eq!(after["totals"], before["totals"]);

@@ -47,7 +47,8 @@ async fn serve(behaviour: Behaviour) -> Server {
                     Behaviour::SlowOk { delay, body_bytes } => {
                         tokio::time::sleep(delay).await;
                         current.fetch_sub(1, Ordering::SeqCst);
-                        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {body_bytes}\r\nConnection: close\r\n\r\n");
+                        let head =
+                            format!("HTTP/1.1 200 OK\r\nContent-Length: {body_bytes}\r\nConnection: close\r\n\r\n");
                         let _ = socket.write_all(head.as_bytes()).await;
                         let _ = socket.write_all(&vec![b'x'; body_bytes]).await;
                     }
@@ -63,7 +64,12 @@ async fn serve(behaviour: Behaviour) -> Server {
 }
 
 fn get(url: &str) -> HttpRequest {
-    HttpRequest { method: Method::Get, url: url.to_string(), headers: vec![("User-Agent".into(), "curl/8".into())], body: None }
+    HttpRequest {
+        method: Method::Get,
+        url: url.to_string(),
+        headers: vec![("User-Agent".into(), "curl/8".into())],
+        body: None,
+    }
 }
 
 fn quick() -> Etiquette {
@@ -133,7 +139,10 @@ async fn user_agent_is_the_clients_own() {
     let client = HttpClient::new(quick(), "0.1.0").unwrap();
     client.fetch(get(&server.url)).await.unwrap();
     let request = server.last_request.lock().unwrap().to_ascii_lowercase();
-    assert!(request.contains("user-agent: wikidash/0.1.0 (https://github.com/wikidash/wikidash; ops@example.org)"), "{request}");
+    assert!(
+        request.contains("user-agent: wikidash/0.1.0 (https://github.com/wikidash/wikidash; ops@example.org)"),
+        "{request}"
+    );
     assert!(!request.contains("curl/8"), "{request}");
     assert!(request.contains("accept-encoding: gzip"), "{request}");
 }

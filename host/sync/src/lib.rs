@@ -16,6 +16,7 @@ mod summary;
 mod wiki;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use futures::future::join_all;
 use tracing::{Instrument, info, info_span};
@@ -63,8 +64,16 @@ impl Syncer {
                 "sync started"
             );
             let runs = stored.campaign.wikis.iter().enumerate().map(|(index, url)| {
-                let job =
-                    wiki::WikiSync { syncer: self, stored: &stored, index, url, context: &context, now, progress };
+                let job = wiki::WikiSync {
+                    syncer: self,
+                    stored: &stored,
+                    index,
+                    url,
+                    context: &context,
+                    now,
+                    progress,
+                    unavailable: AtomicBool::new(false),
+                };
                 job.run()
             });
             let wikis = join_all(runs).await;

@@ -1,6 +1,7 @@
 //! One wiki's part of a campaign sync: site facts, accounts, revisions, pages.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tracing::{Instrument, info, info_span, warn};
@@ -25,6 +26,9 @@ pub(crate) struct WikiSync<'a> {
     pub context: &'a JobContext,
     pub now: i64,
     pub progress: &'a dyn Progress,
+    /// Set when a job failed in a way that trying again later may fix (the wiki was
+    /// unreachable, timed out or kept failing), so the remaining stages are skipped.
+    pub unavailable: AtomicBool,
 }
 
 /// One participant batch's revisions, folded into rows.
@@ -69,9 +73,27 @@ impl WikiSync<'_> {
         let site = self.site_info().await?;
         let namespaces = self.namespaces_to_fetch(&site);
         let accounts = self.accounts(summary).await;
+        if self.gave_up(summary) {
+            return Ok(());
+        }
         self.revisions(&namespaces, &accounts, summary).await;
+        if self.gave_up(summary) {
+            return Ok(());
+        }
         self.pages(summary).await;
         Ok(())
+    }
+
+    /// Whether an earlier stage found the wiki unavailable; the later stages would only wait
+    /// for the same outage, so the sync of this wiki stops and says so.
+    fn gave_up(&self, summary: &mut WikiSummary) -> bool {
+        let unavailable = self.unavailable.load(Ordering::Relaxed);
+        if unavailable {
+            summary
+                .errors
+                .push("the wiki is unavailable, so the remaining steps were skipped until the next sync".into());
+        }
+        unavailable
     }
 
     /// Return the wiki's site facts: from the store while fresh, else from the wiki.
@@ -422,7 +444,12 @@ impl WikiSync<'_> {
         let plugin = self.syncer.plugins.for_kind(&job.kind).map_err(|error| error.to_string())?;
         let mut cursor: Option<String> = None;
         loop {
-            let output = plugin.run(self.context, &job, cursor.as_deref()).await.map_err(|error| error.to_string())?;
+            let output = plugin.run(self.context, &job, cursor.as_deref()).await.map_err(|error| {
+                if error.is_transient() {
+                    self.unavailable.store(true, Ordering::Relaxed);
+                }
+                error.to_string()
+            })?;
             consume(output.items)?;
             match output.next_cursor {
                 None => return Ok(()),
