@@ -429,3 +429,60 @@ async fn corrupt_cache_entry_is_compiled_again() {
     let rewritten = std::fs::read(&files[0]).expect("reading the cache entry");
     assert_ne!(rewritten, b"not a compiled component", "the unusable entry was not replaced");
 }
+
+/// Serve on 127.0.0.1: `/redirect` answers 302 to `location`; any other path answers 200 with
+/// body `landed`. Returns the server's base URL.
+fn serve_redirect(location: String) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding a test server");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buffer = [0u8; 4096];
+            let read = stream.read(&mut buffer).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buffer[..read]).into_owned();
+            let response = if head.starts_with("GET /redirect") {
+                format!("HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            } else {
+                "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nlanded".to_string()
+            };
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_to_an_undeclared_host_is_denied() {
+    let wiki = MediaWiki::start();
+    let unlisted = FaultProxy::start(&wiki.base_url());
+    let allowed = serve_redirect(format!("{}/secret?stolen=1", unlisted.base_url()));
+    let runtime = runtime(config());
+    let plugin = load_misbehave(&runtime).await;
+    let context = context(std::slice::from_ref(&allowed));
+
+    let url = format!("{allowed}/redirect");
+    let error =
+        plugin.run(&context, &job("fetch", &[("url", &url)]), None).await.expect_err("the redirect must be denied");
+
+    let JobError::Plugin { error: ImportError::Denied(message), .. } = &error else {
+        panic!("expected a denied request, got {error:?}");
+    };
+    assert!(message.contains(&format!("{url} redirected to {}/secret", unlisted.base_url())), "{message}");
+    assert!(message.contains(&format!("may not connect to {}", unlisted.base_url())), "{message}");
+    assert_eq!(unlisted.request_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirect_within_an_allowed_host_is_followed() {
+    let listener_base = serve_redirect("/landing".to_string());
+    let runtime = runtime(config());
+    let plugin = load_misbehave(&runtime).await;
+    let context = context(std::slice::from_ref(&listener_base));
+
+    let url = format!("{listener_base}/redirect");
+    let output =
+        plugin.run(&context, &job("fetch", &[("url", &url)]), None).await.expect("a same-host redirect is fine");
+    assert_eq!(only_sitename(&output), "HTTP 200 with 6 bytes");
+}

@@ -93,7 +93,9 @@ impl HttpClient {
             .gzip(true)
             .timeout(etiquette.request_timeout)
             .connect_timeout(etiquette.request_timeout.min(Duration::from_secs(15)))
-            .redirect(reqwest::redirect::Policy::limited(5))
+            // Redirects come back to the caller, which checks each target against the plugin's
+            // allowed hosts before following it.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|error| FetchError::InvalidRequest {
                 url: String::new(),
@@ -123,6 +125,7 @@ impl HttpClient {
     /// Send `request`, retrying as the etiquette allows, and return the final response.
     pub async fn fetch(&self, request: HttpRequest) -> Result<HttpResponse, FetchError> {
         let url = self.prepare_url(&request.url)?;
+        let request = if is_action_api(&url) { without_etiquette_params(request) } else { request };
         let origin = url.origin().ascii_serialization();
         self.count(&origin, |stats| stats.requests += 1);
 
@@ -311,6 +314,23 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
+/// Drop `formatversion` and `maxlag` from a form-encoded Action API POST body, so the values
+/// the client puts in the URL are the only ones the wiki sees.
+fn without_etiquette_params(mut request: HttpRequest) -> HttpRequest {
+    let is_form = request.headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("content-type") && value.starts_with("application/x-www-form-urlencoded")
+    });
+    if let (Method::Post, true, Some(body)) = (request.method, is_form, &request.body) {
+        let kept: Vec<(String, String)> = url::form_urlencoded::parse(body)
+            .filter(|(key, _)| key != "formatversion" && key != "maxlag")
+            .map(|(key, value)| (key.into_owned(), value.into_owned()))
+            .collect();
+        let encoded = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(&kept).finish();
+        request.body = Some(encoded.into_bytes());
+    }
+    request
+}
+
 fn header<'a>(response: &'a HttpResponse, name: &str) -> Option<&'a str> {
     response.headers.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
 }
@@ -355,6 +375,18 @@ mod tests {
         assert_eq!(url.query(), Some("action=query&format=json&formatversion=2&maxlag=5"));
         let other = client.prepare_url("https://wikimedia.org/api/rest_v1/x?y=1").unwrap();
         assert_eq!(other.query(), Some("y=1"));
+    }
+
+    #[test]
+    fn post_body_loses_etiquette_params() {
+        let request = HttpRequest {
+            method: Method::Post,
+            url: "http://127.0.0.1:1/api.php".into(),
+            headers: vec![("Content-Type".into(), "application/x-www-form-urlencoded".into())],
+            body: Some(b"action=query&maxlag=-1&titles=A%7CB&formatversion=1".to_vec()),
+        };
+        let cleaned = without_etiquette_params(request);
+        assert_eq!(cleaned.body.unwrap(), b"action=query&titles=A%7CB");
     }
 
     #[test]

@@ -25,9 +25,10 @@ pub struct Manifest {
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ManifestError {
     #[error(
-        "plugin id {id:?} is not allowed: use 1 to 40 lower-case ASCII letters, digits and '-', starting with a letter"
+        "plugin {source_name} declares the id {id:?}, which is not allowed: use 1 to 40 lower-case ASCII letters, \
+         digits and '-', starting with a letter"
     )]
-    Id { id: String },
+    Id { source_name: String, id: String },
     #[error("plugin {id}: version {version:?} is not a semantic version ({reason}); use e.g. 0.1.0")]
     Version { id: String, version: String, reason: String },
     #[error(
@@ -50,6 +51,8 @@ fn supported_list() -> String {
 
 /// The fields a plugin's `describe` returns, before checking.
 pub struct ManifestFields<'a> {
+    /// Where the plugin came from (a file name, or `built-in …`), for messages.
+    pub source_name: &'a str,
     pub id: &'a str,
     pub version: &'a str,
     pub api_version: &'a str,
@@ -63,7 +66,7 @@ impl Manifest {
     pub fn check(fields: ManifestFields<'_>) -> Result<Manifest, ManifestError> {
         let id = fields.id;
         if !is_identifier(id, 40) || !id.starts_with(|c: char| c.is_ascii_lowercase()) {
-            return Err(ManifestError::Id { id: id.to_string() });
+            return Err(ManifestError::Id { source_name: fields.source_name.to_string(), id: id.to_string() });
         }
         let version = semver::Version::parse(fields.version).map_err(|error| ManifestError::Version {
             id: id.to_string(),
@@ -134,6 +137,7 @@ mod tests {
 
     fn fields<'a>(hosts: &'a [String], kinds: &'a [String]) -> ManifestFields<'a> {
         ManifestFields {
+            source_name: "test.wasm",
             id: "revisions",
             version: "0.1.0",
             api_version: "0.1.0",

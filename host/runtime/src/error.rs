@@ -12,7 +12,8 @@ use crate::wit::ImportError;
 pub enum LoadError {
     #[error("plugin {source_name}: not a valid WebAssembly component: {detail}")]
     Compile { source_name: String, detail: String },
-    #[error("plugin {source_name}: {source}")]
+    /// The manifest or interface version is not acceptable; the message names the plugin.
+    #[error("{source}")]
     Manifest { source_name: String, source: ManifestError },
     #[error(
         "plugin {source_name} imports {import:?}, which wikidash does not provide; plugins may import only wikidash:importer and WASI 0.2"
@@ -30,7 +31,7 @@ pub enum LoadError {
 #[derive(Debug, Error)]
 pub enum JobError {
     /// The plugin returned its own typed error.
-    #[error("plugin {plugin}: {}", describe_import_error(.error))]
+    #[error("{}", describe_import_error(.plugin, .error))]
     Plugin { plugin: String, error: ImportError },
     /// The plugin trapped: a panic, an out-of-bounds access, an `unreachable`.
     #[error("plugin {plugin} crashed: {message}{}", stderr_suffix(.stderr))]
@@ -60,12 +61,13 @@ impl JobError {
     }
 }
 
-fn describe_import_error(error: &ImportError) -> String {
+fn describe_import_error(plugin: &str, error: &ImportError) -> String {
     match error {
-        ImportError::NotFound(text) => format!("not found: {text}"),
-        ImportError::Unavailable(text) => format!("unavailable, try again later: {text}"),
-        ImportError::BadResponse(text) => format!("unexpected response: {text}"),
-        ImportError::InvalidJob(text) => format!("invalid job: {text}"),
+        ImportError::NotFound(text) => format!("plugin {plugin}: not found: {text}"),
+        ImportError::Unavailable(text) => format!("plugin {plugin}: unavailable, try again later: {text}"),
+        ImportError::BadResponse(text) => format!("plugin {plugin}: unexpected response: {text}"),
+        ImportError::InvalidJob(text) => format!("plugin {plugin}: invalid job: {text}"),
+        // The host's denial message already names the plugin.
         ImportError::Denied(text) => format!("request denied: {text}"),
     }
 }

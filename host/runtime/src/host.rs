@@ -8,11 +8,14 @@ use wasmtime::component::ResourceTable;
 use wasmtime::{ResourceLimiter, StoreLimits};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
-use wikidash_net::{FetchError, HttpClient, HttpRequest, Method};
+use wikidash_net::{FetchError, HttpClient, HttpRequest, HttpResponse, Method};
 use wikidash_policy::AllowList;
 
 use crate::bindings::wikidash::importer::{http, log, types};
 use crate::wit::{Header, HttpError, LogLevel, Request, Response};
+
+/// Redirects followed for one plugin request before it fails.
+const MAX_REDIRECTS: usize = 5;
 
 /// Maximum length of a plugin log line, in bytes; longer lines are cut.
 const MAX_LOG_LINE_BYTES: usize = 2000;
@@ -113,13 +116,11 @@ impl ResourceLimiter for Limits {
 impl types::Host for CallState {}
 
 impl http::Host for CallState {
+    /// Check `request` against the allow-list, send it, and follow redirects, checking each
+    /// target against the allow-list before connecting to it.
     async fn fetch(&mut self, request: Request) -> Result<Response, HttpError> {
-        if let Err(denial) = self.allow.check(&request.url) {
-            debug!(plugin = %self.plugin, origin = %denial.origin, "denied plugin request");
-            return Err(HttpError::Denied(denial.message));
-        }
-        debug!(plugin = %self.plugin, url = %request.url, "allowed plugin request");
-        let outgoing = HttpRequest {
+        let first_url = request.url.clone();
+        let mut outgoing = HttpRequest {
             method: match request.method {
                 crate::wit::Method::Get => Method::Get,
                 crate::wit::Method::Post => Method::Post,
@@ -128,14 +129,30 @@ impl http::Host for CallState {
             headers: request.headers.into_iter().map(|header| (header.name, header.value)).collect(),
             body: request.body,
         };
-        match self.http.fetch(outgoing).await {
-            Ok(response) => Ok(Response {
-                status: response.status,
-                headers: response.headers.into_iter().map(|(name, value)| Header { name, value }).collect(),
-                body: response.body,
-            }),
-            Err(error) => Err(http_error(error)),
+        for _ in 0..=MAX_REDIRECTS {
+            if let Err(denial) = self.allow.check(&outgoing.url) {
+                debug!(plugin = %self.plugin, origin = %denial.origin, "denied plugin request");
+                let message = if outgoing.url == first_url {
+                    denial.message
+                } else {
+                    format!("{first_url} redirected to {}: {}", outgoing.url, denial.message)
+                };
+                return Err(HttpError::Denied(message));
+            }
+            debug!(plugin = %self.plugin, url = %outgoing.url, "allowed plugin request");
+            let response = self.http.fetch(outgoing.clone()).await.map_err(http_error)?;
+            match redirect_target(&outgoing, &response) {
+                Some(next) => outgoing = next,
+                None => {
+                    return Ok(Response {
+                        status: response.status,
+                        headers: response.headers.into_iter().map(|(name, value)| Header { name, value }).collect(),
+                        body: response.body,
+                    });
+                }
+            }
         }
+        Err(HttpError::Unavailable(format!("{first_url}: more than {MAX_REDIRECTS} redirects")))
     }
 }
 
@@ -159,6 +176,22 @@ impl log::Host for CallState {
             LogLevel::Error => event!(Level::ERROR, plugin, "{text}"),
         }
     }
+}
+
+/// The request a redirect response asks for, or `None` when `response` is not a redirect.
+/// 307 and 308 repeat the method and body; 301, 302 and 303 become a GET without body.
+fn redirect_target(request: &HttpRequest, response: &HttpResponse) -> Option<HttpRequest> {
+    if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers.iter().find(|(name, _)| name == "location").map(|(_, value)| value)?;
+    let next = url::Url::parse(&request.url).ok()?.join(location).ok()?;
+    if matches!(response.status, 307 | 308) {
+        return Some(HttpRequest { url: next.to_string(), ..request.clone() });
+    }
+    let headers =
+        request.headers.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("content-type")).cloned().collect();
+    Some(HttpRequest { method: Method::Get, url: next.to_string(), headers, body: None })
 }
 
 fn http_error(error: FetchError) -> HttpError {

@@ -99,6 +99,7 @@ impl Runtime {
             .await
             .map_err(|error| LoadError::Describe { source_name: source_name.to_string(), source: Box::new(error) })?;
         let manifest = Manifest::check(ManifestFields {
+            source_name,
             id: &described.id,
             version: &described.version,
             api_version: &described.api_version,

@@ -52,7 +52,7 @@ impl Guest for Plugin {
         let joined = values.join("|");
         let params = [("prop", "info"), (parameter, joined.as_str())];
         let page = ActionApi::new(&job.wiki).query_page(&params, cursor.as_deref())?;
-        let items = parse_info(&page.body, by_title)
+        let items = parse_info(&page.body, by_title.then_some(job.titles.as_slice()))
             .map_err(|error| ImportError::BadResponse(format!("{}: {error}", job.wiki)))?
             .into_iter()
             .map(Item::Page)
@@ -63,7 +63,7 @@ impl Guest for Plugin {
 
 export_plugin!(Plugin);
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 struct PageEntry {
     pageid: Option<u64>,
     ns: Option<i32>,
@@ -87,40 +87,59 @@ struct Normalization {
     to: String,
 }
 
-/// Parse a `prop=info` response (format version 2). `by_title` tells whether the request named
-/// titles (else page ids), which decides what each lookup reports as requested.
-pub fn parse_info(body: &serde_json::Value, by_title: bool) -> Result<Vec<PageLookup>, String> {
+/// Parse a `prop=info` response (format version 2). `requested_titles` are the titles the job
+/// asked for, or `None` when it asked by page id. Asked by title, every requested title gets its
+/// own lookup, also when several normalise to the same page.
+pub fn parse_info(body: &serde_json::Value, requested_titles: Option<&[String]>) -> Result<Vec<PageLookup>, String> {
     let Some(pages) = body.pointer("/query/pages") else {
         return Err("the response has no query.pages list".into());
     };
     let pages: Vec<PageEntry> =
         serde_json::from_value(pages.clone()).map_err(|error| format!("unexpected page entry: {error}"))?;
+    let Some(requested_titles) = requested_titles else {
+        return pages
+            .into_iter()
+            .map(|entry| {
+                let requested_id = entry.pageid;
+                Ok(PageLookup {
+                    requested_id,
+                    requested_title: None,
+                    normalized_title: None,
+                    status: page_status(entry)?,
+                })
+            })
+            .collect();
+    };
+
     let normalized: Vec<Normalization> = match body.pointer("/query/normalized") {
         Some(list) => {
             serde_json::from_value(list.clone()).map_err(|error| format!("unexpected normalized entry: {error}"))?
         }
         None => Vec::new(),
     };
-    // Map each normalised title back to the title the job asked for.
-    let asked_as: HashMap<&str, &str> =
-        normalized.iter().map(|entry| (entry.to.as_str(), entry.from.as_str())).collect();
+    let normalized_of: HashMap<&str, &str> =
+        normalized.iter().map(|entry| (entry.from.as_str(), entry.to.as_str())).collect();
+    let mut by_title: HashMap<String, PageEntry> = HashMap::new();
+    for entry in pages {
+        if let Some(title) = entry.title.clone() {
+            by_title.insert(title, entry);
+        }
+    }
 
-    pages
-        .into_iter()
-        .map(|entry| {
-            let title = entry.title.clone();
-            let (requested_title, normalized_title) = match (&title, by_title) {
-                (Some(title), true) => match asked_as.get(title.as_str()) {
-                    Some(from) => (Some(from.to_string()), Some(title.clone())),
-                    None => (Some(title.clone()), None),
-                },
-                _ => (None, None),
-            };
-            let requested_id = if by_title { None } else { entry.pageid };
-            let status = page_status(entry)?;
-            Ok(PageLookup { requested_id, requested_title, normalized_title, status })
-        })
-        .collect()
+    let mut lookups = Vec::with_capacity(requested_titles.len());
+    for requested in requested_titles {
+        let target = normalized_of.get(requested.as_str()).copied().unwrap_or(requested.as_str());
+        let Some(entry) = by_title.get(target) else {
+            return Err(format!("the response does not mention the requested title {requested:?}"));
+        };
+        lookups.push(PageLookup {
+            requested_id: None,
+            requested_title: Some(requested.clone()),
+            normalized_title: (target != requested).then(|| target.to_string()),
+            status: page_status(entry.clone())?,
+        });
+    }
+    Ok(lookups)
 }
 
 fn page_status(entry: PageEntry) -> Result<PageStatus, String> {
@@ -153,7 +172,7 @@ mod tests {
             {"pageid": 14, "ns": 0, "title": "Old name", "redirect": true, "lastrevid": 32, "length": 22},
             {"pageid": 10, "missing": true}
         ]}});
-        let pages = parse_info(&body, false).unwrap();
+        let pages = parse_info(&body, None).unwrap();
         assert_eq!(pages[0].requested_id, Some(9));
         let PageStatus::Exists(moved) = &pages[0].status else { panic!("page 9 exists") };
         assert_eq!(moved.title, "New name");
@@ -173,11 +192,27 @@ mod tests {
             {"ns": 0, "title": "Nonexistent", "missing": true},
             {"title": "Bad[title", "invalidreason": "The requested page title contains invalid characters: \"[\".", "invalid": true}
         ]}});
-        let pages = parse_info(&body, true).unwrap();
+        let requested: Vec<String> = ["new_name", "Nonexistent", "Bad[title"].map(String::from).to_vec();
+        let pages = parse_info(&body, Some(&requested)).unwrap();
         assert_eq!(pages[0].requested_title.as_deref(), Some("new_name"));
         assert_eq!(pages[0].normalized_title.as_deref(), Some("New name"));
         assert_eq!(pages[1].requested_title.as_deref(), Some("Nonexistent"));
         assert!(matches!(pages[1].status, PageStatus::Missing));
         assert!(matches!(&pages[2].status, PageStatus::Invalid(reason) if reason.contains("invalid characters")));
+    }
+
+    #[test]
+    fn info_by_title_answers_every_spelling_of_one_page() {
+        let body = json!({"query": {
+            "normalized": [{"fromencoded": false, "from": "alpha", "to": "Alpha"}],
+            "pages": [{"pageid": 5, "ns": 0, "title": "Alpha", "lastrevid": 7, "length": 122}]}});
+        let requested: Vec<String> = ["alpha", "Alpha"].map(String::from).to_vec();
+        let pages = parse_info(&body, Some(&requested)).unwrap();
+        assert_eq!(pages.len(), 2);
+        assert_eq!(pages[0].requested_title.as_deref(), Some("alpha"));
+        assert_eq!(pages[0].normalized_title.as_deref(), Some("Alpha"));
+        assert_eq!(pages[1].requested_title.as_deref(), Some("Alpha"));
+        assert_eq!(pages[1].normalized_title, None);
+        assert!(matches!(pages[1].status, PageStatus::Exists(ref page) if page.page_id == 5));
     }
 }
