@@ -88,6 +88,7 @@ impl Setup {
             usernames: Vec::new(),
             page_ids: Vec::new(),
             titles: Vec::new(),
+            revision_ids: Vec::new(),
             window: None,
             namespaces: Vec::new(),
             limit: None,

@@ -83,6 +83,7 @@ fn job(kind: &str, options: &[(&str, &str)]) -> Job {
         usernames: Vec::new(),
         page_ids: Vec::new(),
         titles: Vec::new(),
+        revision_ids: Vec::new(),
         window: None,
         namespaces: Vec::new(),
         limit: None,

@@ -431,6 +431,7 @@ impl WikiSync<'_> {
             usernames: Vec::new(),
             page_ids: Vec::new(),
             titles: Vec::new(),
+            revision_ids: Vec::new(),
             window: None,
             namespaces: Vec::new(),
             limit: None,
