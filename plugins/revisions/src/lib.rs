@@ -45,7 +45,7 @@ export_plugin!(Plugin);
 
 fn site_info(job: &Job) -> Result<Output, ImportError> {
     let api = ActionApi::new(&job.wiki);
-    let body = api.request(&[("action", "query"), ("meta", "siteinfo"), ("siprop", "general|namespaces")])?;
+    let body = api.request(&[("action", "query"), ("meta", "siteinfo"), ("siprop", "general|namespaces|extensions")])?;
     let site = parse_site_info(&body).map_err(|error| bad_response(&job.wiki, error))?;
     Ok(Output { items: vec![Item::Site(site)], next_cursor: None })
 }
@@ -194,12 +194,18 @@ pub fn parse_site_info(body: &serde_json::Value) -> Result<SiteInfo, String> {
         list.push(Namespace { id: entry.id, name: entry.name, canonical: entry.canonical, content: entry.content });
     }
     list.sort_by_key(|namespace| namespace.id);
+    let mut extensions: Vec<String> = match body.pointer("/query/extensions").and_then(serde_json::Value::as_array) {
+        Some(entries) => entries.iter().filter_map(|entry| entry.get("name")?.as_str().map(str::to_string)).collect(),
+        None => Vec::new(),
+    };
+    extensions.sort();
     Ok(SiteInfo {
         sitename: general.sitename,
         generator: general.generator,
         lang: general.lang,
         first_letter_case: general.case != "case-sensitive",
         namespaces: list,
+        extensions,
     })
 }
 
@@ -252,7 +258,8 @@ mod tests {
             "1": {"id": 1, "name": "Talk", "canonical": "Talk", "content": false},
             "0": {"id": 0, "name": "", "content": true},
             "-1": {"id": -1, "name": "Special", "canonical": "Special", "content": false}
-        }}});
+        },
+        "extensions": [{"type": "other", "name": "PageAssessments"}, {"type": "parserhook", "name": "Cite"}]}});
         let site = parse_site_info(&body).unwrap();
         assert_eq!(site.sitename, "TestWiki");
         assert!(site.first_letter_case);
@@ -260,5 +267,6 @@ mod tests {
         assert_eq!(ids, vec![-1, 0, 1]);
         assert!(site.namespaces[1].content);
         assert_eq!(site.namespaces[1].canonical, None);
+        assert_eq!(site.extensions, ["Cite", "PageAssessments"]);
     }
 }

@@ -28,10 +28,11 @@ pub fn send(request: Request) -> Result<Response, ImportError> {
 pub fn import_error(url: &str, error: HttpError) -> ImportError {
     match error {
         HttpError::Denied(message) => ImportError::Denied(message),
-        HttpError::TimedOut(message) => ImportError::Unavailable(format!("{url}: timed out: {message}")),
-        HttpError::Unreachable(message) => ImportError::Unavailable(format!("{url}: unreachable: {message}")),
-        HttpError::Unavailable(message) => ImportError::Unavailable(format!("{url}: {message}")),
-        HttpError::Malformed(message) => ImportError::Unavailable(format!("{url}: unreadable response: {message}")),
+        // The host's messages already name the server.
+        HttpError::TimedOut(message) | HttpError::Unreachable(message) | HttpError::Unavailable(message) => {
+            ImportError::Unavailable(message)
+        }
+        HttpError::Malformed(message) => ImportError::Unavailable(message),
         HttpError::TooLarge(limit) => {
             ImportError::BadResponse(format!("{url}: the response is larger than the host's limit of {limit} bytes"))
         }

@@ -85,5 +85,6 @@ fn site(name: String) -> SiteInfo {
         lang: "en".into(),
         first_letter_case: true,
         namespaces: Vec::new(),
+        extensions: Vec::new(),
     }
 }
