@@ -3,7 +3,8 @@
 //! [`FaultProxy`] forwards every request to an upstream server (usually the real wiki from
 //! [`crate::mediawiki::MediaWiki`]) and records it. Tests queue [`Fault`]s for requests that match a
 //! [`Rule`], which produces failures a real wiki cannot: 429 and 5xx statuses, maxlag errors, cut
-//! connections, truncated and gzip-encoded bodies.
+//! connections, truncated and gzip-encoded bodies. [`Fault::Respond`] returns a fixed response
+//! instead, e.g. for Action API modules the local wiki lacks (GlobalUsage, PageAssessments).
 //!
 //! The client side is a hand-written HTTP/1.1 server loop on tokio's `TcpListener`, because
 //! hyper's server cannot send a body shorter than its `Content-Length` or close a connection
@@ -100,6 +101,9 @@ pub enum Fault {
     /// Forwards the request and gzip-encodes the upstream body, with `Content-Encoding: gzip`.
     /// An upstream body that already has a `Content-Encoding` is passed on unchanged.
     Gzip,
+    /// Responds with this status, `Content-Type` and body. The `Content-Type` header is left out
+    /// when `content_type` is empty. The request is not forwarded.
+    Respond { status: u16, content_type: String, body: String },
 }
 
 /// One request as the proxy received it.
@@ -133,6 +137,15 @@ impl RecordedRequest {
 struct RuleEntry {
     rule: Rule,
     faults: VecDeque<Fault>,
+    /// When true, `faults` contains one fault that every matching request gets, and the rule
+    /// never runs out.
+    unlimited: bool,
+}
+
+impl RuleEntry {
+    fn take_fault(&mut self) -> Option<Fault> {
+        if self.unlimited { self.faults.front().cloned() } else { self.faults.pop_front() }
+    }
 }
 
 #[derive(Default)]
@@ -153,7 +166,7 @@ impl ProxyState {
             .rules
             .iter_mut()
             .find(|entry| entry.rule.matches(index, &joined_query))
-            .and_then(|entry| entry.faults.pop_front());
+            .and_then(RuleEntry::take_fault);
         self.rules.retain(|entry| !entry.faults.is_empty());
 
         self.log.push(RecordedRequest {
@@ -230,12 +243,34 @@ impl FaultProxy {
         if faults.is_empty() {
             return;
         }
-        self.lock_state().rules.push(RuleEntry { rule, faults: faults.into() });
+        self.lock_state().rules.push(RuleEntry { rule, faults: faults.into(), unlimited: false });
     }
 
-    /// Returns the number of queued faults that no request has taken yet.
+    /// Applies `fault` to every request that matches `rule`, without limit, until
+    /// [`FaultProxy::clear_faults`]. Rules still apply in injection order, so this rule also hides
+    /// every rule injected after it for the requests it matches.
+    pub fn inject_always(&self, rule: Rule, fault: Fault) {
+        self.lock_state().rules.push(RuleEntry { rule, faults: VecDeque::from([fault]), unlimited: true });
+    }
+
+    /// Responds to every request that matches `rule` with this status, `Content-Type` and body,
+    /// through [`Fault::Respond`] and [`FaultProxy::inject_always`]. For example,
+    /// `Rule::QueryContains("prop=globalusage".into())` replaces GlobalUsage responses while every
+    /// other request still reaches the upstream wiki.
+    pub fn respond_always(&self, rule: Rule, status: u16, content_type: &str, body: &str) {
+        let fault = Fault::Respond { status, content_type: content_type.to_string(), body: body.to_string() };
+        self.inject_always(rule, fault);
+    }
+
+    /// Removes every queued fault and every rule added with [`FaultProxy::inject_always`].
+    pub fn clear_faults(&self) {
+        self.lock_state().rules.clear();
+    }
+
+    /// Returns the number of queued faults that no request has taken yet. Rules added with
+    /// [`FaultProxy::inject_always`] never run out and are not counted.
     pub fn remaining_faults(&self) -> usize {
-        self.lock_state().rules.iter().map(|entry| entry.faults.len()).sum()
+        self.lock_state().rules.iter().filter(|entry| !entry.unlimited).map(|entry| entry.faults.len()).sum()
     }
 
     /// Returns every request received since the start or the last [`FaultProxy::reset_log`],
@@ -448,6 +483,7 @@ async fn serve_connection(stream: TcpStream, context: &ProxyContext, client: &Up
             None => forward(context, client, &request).await,
             Some(Fault::Status { code, retry_after }) => status_response(code, retry_after),
             Some(Fault::Maxlag { retry_after }) => maxlag_response(retry_after),
+            Some(Fault::Respond { status, content_type, body }) => fixed_response(status, content_type, body),
             Some(Fault::Delay(delay)) => {
                 tokio::time::sleep(delay).await;
                 forward(context, client, &request).await
@@ -780,6 +816,14 @@ fn maxlag_response(retry_after: u32) -> OutgoingResponse {
         ],
         body: MAXLAG_BODY.as_bytes().to_vec(),
     }
+}
+
+fn fixed_response(status: u16, content_type: String, body: String) -> OutgoingResponse {
+    let mut headers = Vec::new();
+    if !content_type.is_empty() {
+        headers.push(("Content-Type".to_string(), content_type.into_bytes()));
+    }
+    OutgoingResponse { status, headers, body: body.into_bytes() }
 }
 
 fn gzip_response(mut response: OutgoingResponse) -> OutgoingResponse {
