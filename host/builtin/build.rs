@@ -13,6 +13,11 @@ const EMBEDDED: &[(&str, &str)] = &[
     ("revisions", "wikidash_plugin_revisions"),
     ("users", "wikidash_plugin_users"),
     ("articles", "wikidash_plugin_articles"),
+    ("uploads", "wikidash_plugin_uploads"),
+    ("views", "wikidash_plugin_views"),
+    ("ratings", "wikidash_plugin_ratings"),
+    ("scope", "wikidash_plugin_scope"),
+    ("scores", "wikidash_plugin_scores"),
 ];
 
 fn main() {
@@ -25,7 +30,9 @@ fn main() {
     let plugins = root.join("plugins");
     println!("cargo:rerun-if-changed={}", plugins.join("Cargo.toml").display());
     println!("cargo:rerun-if-changed={}", plugins.join("Cargo.lock").display());
-    for folder in ["sdk", "revisions", "users", "articles", "test-guests"] {
+    for folder in
+        ["sdk", "revisions", "users", "articles", "uploads", "views", "ratings", "scope", "scores", "test-guests"]
+    {
         println!("cargo:rerun-if-changed={}", plugins.join(folder).display());
     }
     println!("cargo:rerun-if-changed={}", root.join("wit").display());

@@ -350,7 +350,7 @@ async fn future_api_component_is_rejected_at_load() {
         Ok(plugin) => panic!("loading a wikidash:importer@0.2.0 component succeeded as {}", plugin.label()),
         Err(error) => error,
     };
-    let LoadError::Manifest { source_name, source: ManifestError::ApiVersion { found, .. } } = &error else {
+    let LoadError::Manifest { source_name, reason: ManifestError::ApiVersion { found, .. } } = &error else {
         panic!("expected an unsupported API version, got {error:?}");
     };
     assert_eq!(source_name, FUTURE_API_FILE);

@@ -54,7 +54,9 @@ fn day<'a>(report: &'a Value, date: &str) -> &'a Value {
 const EXAMPLE_TOTALS: fn() -> Value = || {
     json!({
         "editors": 3, "new_editors": 0, "total_edits": 16, "mainspace_edits": 15, "article_talk_edits": 1,
-        "userspace_edits": 0, "bytes_added": 383, "words_added": 74, "articles_edited": 5, "articles_created": 4
+        "userspace_edits": 0, "bytes_added": 383, "words_added": 74, "articles_edited": 5, "articles_created": 4,
+        "references_added": 0, "references_pending": 0, "article_views": 0, "created_article_views": 0,
+        "recent_edits": 0, "upload_count": 0, "uploads_used_in_articles": 0, "upload_usage_count_across_all_wikis": 0
     })
 };
 
@@ -197,7 +199,9 @@ fn window_that_cuts_history_counts_only_inside_it() {
         totals(&report),
         json!({
             "editors": 3, "new_editors": 2, "total_edits": 2, "mainspace_edits": 0, "article_talk_edits": 0,
-            "userspace_edits": 1, "bytes_added": 0, "words_added": 0, "articles_edited": 0, "articles_created": 0
+            "userspace_edits": 1, "bytes_added": 0, "words_added": 0, "articles_edited": 0, "articles_created": 0,
+            "references_added": 0, "references_pending": 0, "article_views": 0, "created_article_views": 0,
+            "recent_edits": 0, "upload_count": 0, "uploads_used_in_articles": 0, "upload_usage_count_across_all_wikis": 0
         })
     );
     assert_eq!(participant(&report, "Alice")["userspace_bytes_added"], 11);

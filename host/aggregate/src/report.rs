@@ -1,9 +1,10 @@
 //! The report a campaign's statistics are shown as. Field names are the column names of the
-//! Programs & Events Dashboard's CSV exports, so existing spreadsheets keep working.
+//! Programs & Events Dashboard's CSV exports where one exists, so existing spreadsheets keep
+//! working.
 
 use serde::Serialize;
 
-/// Campaign-wide statistics.
+/// Statistics of a campaign, a wiki or a day.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Totals {
     pub editors: u64,
@@ -14,8 +15,29 @@ pub struct Totals {
     pub userspace_edits: u64,
     pub bytes_added: u64,
     pub words_added: u64,
+    /// References added to articles (can be negative).
+    pub references_added: i64,
+    /// Revisions whose references could not be counted yet; a later sync retries them.
+    pub references_pending: u64,
     pub articles_edited: u64,
     pub articles_created: u64,
+    /// User views of the counted articles from their first edit in the campaign, as far as
+    /// the views are final.
+    pub article_views: u64,
+    /// The same for the articles created in the campaign.
+    pub created_article_views: u64,
+    /// Counted edits in the last 7 days (today and the 6 days before).
+    pub recent_edits: u64,
+}
+
+/// Campaign-wide statistics: the totals plus the uploads, which belong to no single wiki.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CampaignTotals {
+    #[serde(flatten)]
+    pub totals: Totals,
+    pub upload_count: u64,
+    pub uploads_used_in_articles: u64,
+    pub upload_usage_count_across_all_wikis: u64,
 }
 
 /// The same statistics for one wiki.
@@ -44,12 +66,24 @@ pub struct ParticipantReport {
     pub userspace_bytes_added: u64,
     pub draft_space_bytes_added: u64,
     pub words_added: u64,
+    pub references_added: i64,
     pub total_articles_edited: u64,
     pub articles_created: u64,
+    pub total_uploads: u64,
+    /// Counted edits in the last 7 days.
+    pub recent_revisions: u64,
+}
+
+/// A quality class on one day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RatingChange {
+    pub date: String,
+    /// Lower-cased class; empty for unassessed.
+    pub class: String,
 }
 
 /// One page in the tracked namespaces that participants edited.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArticleReport {
     pub wiki: String,
     pub page_id: u64,
@@ -57,11 +91,38 @@ pub struct ArticleReport {
     pub namespace: i32,
     pub edit_count: u64,
     pub characters_added: u64,
+    pub references_added: i64,
     /// A participant created the page inside the window.
     pub new: bool,
     pub deleted: bool,
     pub redirect: bool,
     pub usernames: Vec<String>,
+    /// First participant edit in the window, `YYYY-MM-DD` in the campaign's time zone.
+    pub first_edit: String,
+    /// User views since the first edit, and their daily average, as far as views are final.
+    pub views: u64,
+    pub average_daily_views: f64,
+    /// Latest quality class (PageAssessments), lower-cased; `None` when never rated.
+    pub rating: Option<String>,
+    /// The class on the first day it was recorded and on each day it changed.
+    pub rating_history: Vec<RatingChange>,
+    /// Quality model prediction and wp10 score of the latest revision in the window, when scored.
+    pub quality_prediction: Option<String>,
+    pub wp10: Option<f64>,
+}
+
+/// One file a participant uploaded inside the window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UploadReport {
+    pub filename: String,
+    /// The file page on the uploads wiki.
+    pub commons_page: String,
+    pub timestamp: String,
+    pub username: String,
+    /// Pages in the main namespace of any wiki that use the file; `None` before the first lookup.
+    pub usage_count: Option<u64>,
+    pub deleted: bool,
+    pub thumb_url: Option<String>,
 }
 
 /// Statistics of one calendar day in the campaign's time zone.
@@ -78,8 +139,22 @@ pub struct DailyReport {
     pub userspace_edits: u64,
     pub bytes_added: u64,
     pub words_added: u64,
+    pub references_added: i64,
     pub articles_edited: u64,
     pub articles_created: u64,
+    /// User views of the counted articles on that date (UTC, as the pageviews API counts).
+    pub article_views: u64,
+}
+
+/// One scope source and its list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScopeReport {
+    pub source: String,
+    pub pages: u64,
+    /// Last successful refresh, ISO 8601 UTC.
+    pub fetched_at: Option<String>,
+    /// The last refresh's error, when it failed; the list is the one from before.
+    pub error: Option<String>,
 }
 
 /// When one wiki last synced.
@@ -95,7 +170,7 @@ pub struct SyncReport {
 }
 
 /// Everything `wikidash report` shows.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
     pub campaign: String,
     pub title: Option<String>,
@@ -103,10 +178,14 @@ pub struct Report {
     pub start: String,
     pub end: String,
     pub namespaces: Vec<i32>,
-    pub totals: Totals,
+    /// Only in-scope articles count.
+    pub scoped: bool,
+    pub totals: CampaignTotals,
     pub per_wiki: Vec<WikiReport>,
     pub participants: Vec<ParticipantReport>,
     pub articles: Vec<ArticleReport>,
+    pub uploads: Vec<UploadReport>,
     pub daily: Vec<DailyReport>,
+    pub scope: Vec<ScopeReport>,
     pub sync: Vec<SyncReport>,
 }

@@ -1,9 +1,9 @@
 //! The statistic rules, one case at a time, on hand-made rows.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use wikidash_aggregate::{Aggregator, ParticipantFacts, Report};
-use wikidash_core::records::{AccountRecord, AccountState, DayRow, PageRecord};
+use wikidash_aggregate::{AggregateInput, Aggregator, Enrichment, ParticipantFacts, Report, UploadFacts};
+use wikidash_core::records::{AccountRecord, AccountState, DayRow, PageRecord, QualityRecord};
 use wikidash_core::{Campaign, CampaignSpec, Day};
 
 /// 2020-01-15 12:00:00 UTC.
@@ -52,11 +52,18 @@ fn facts() -> Vec<ParticipantFacts> {
 }
 
 fn page(title: &str, namespace: i32) -> PageRecord {
-    PageRecord { title: title.into(), namespace, redirect: Some(false), deleted: false, checked_at: Some(0) }
+    PageRecord { title: title.into(), namespace, redirect: Some(false), checked_at: Some(0), ..PageRecord::default() }
 }
 
 fn row(edits: u32, bytes: u64, created: bool) -> DayRow {
-    DayRow { edits, bytes_added: bytes, created, first_revision: JAN_15_NOON, last_revision: JAN_15_NOON }
+    DayRow {
+        edits,
+        bytes_added: bytes,
+        created,
+        first_revision: JAN_15_NOON,
+        last_revision: JAN_15_NOON,
+        ..DayRow::default()
+    }
 }
 
 fn day(date: &str) -> Day {
@@ -86,11 +93,22 @@ impl Case {
     }
 
     fn report(&self) -> Report {
-        let mut aggregator = Aggregator::new(&self.campaign, &self.facts, &self.pages);
+        self.report_with(None, Enrichment::default())
+    }
+
+    fn report_with(&self, in_scope: Option<&HashSet<(usize, u64)>>, enrichment: Enrichment) -> Report {
+        let input = AggregateInput {
+            campaign: &self.campaign,
+            participants: &self.facts,
+            pages: &self.pages,
+            in_scope,
+            today: day("2020-01-20"),
+        };
+        let mut aggregator = Aggregator::new(input);
         for (wiki, participant, day, page, row) in &self.rows {
             aggregator.add_row(*wiki, *participant, *day, *page, row);
         }
-        aggregator.finish(Vec::new())
+        aggregator.finish(enrichment)
     }
 }
 
@@ -106,10 +124,10 @@ fn edits_are_split_by_namespace() {
         .row(0, 0, "2020-01-16", 3, row(1, 10, false))
         .row(0, 1, "2020-01-16", 4, row(4, 10, false))
         .report();
-    assert_eq!(report.totals.total_edits, 10);
-    assert_eq!(report.totals.mainspace_edits, 3);
-    assert_eq!(report.totals.article_talk_edits, 2);
-    assert_eq!(report.totals.userspace_edits, 1);
+    assert_eq!(report.totals.totals.total_edits, 10);
+    assert_eq!(report.totals.totals.mainspace_edits, 3);
+    assert_eq!(report.totals.totals.article_talk_edits, 2);
+    assert_eq!(report.totals.totals.userspace_edits, 1);
 }
 
 #[test]
@@ -120,8 +138,8 @@ fn bytes_count_only_tracked_namespaces() {
         .row(0, 0, "2020-01-15", 1, row(1, 1035, false))
         .row(0, 0, "2020-01-15", 2, row(1, 500, false))
         .report();
-    assert_eq!(report.totals.bytes_added, 1035);
-    assert_eq!(report.totals.words_added, 200);
+    assert_eq!(report.totals.totals.bytes_added, 1035);
+    assert_eq!(report.totals.totals.words_added, 200);
     assert_eq!(report.participants[0].mainspace_bytes_added, 1035);
     assert_eq!(report.participants[0].words_added, 200);
 }
@@ -132,9 +150,9 @@ fn tracked_namespaces_widen_bytes_and_articles() {
     case.campaign = campaign("namespaces = [0, 1]");
     let report =
         case.row(0, 0, "2020-01-15", 1, row(1, 10, false)).row(0, 0, "2020-01-15", 2, row(1, 5, true)).report();
-    assert_eq!(report.totals.bytes_added, 15);
-    assert_eq!(report.totals.articles_edited, 2);
-    assert_eq!(report.totals.articles_created, 1);
+    assert_eq!(report.totals.totals.bytes_added, 15);
+    assert_eq!(report.totals.totals.articles_edited, 2);
+    assert_eq!(report.totals.totals.articles_created, 1);
 }
 
 #[test]
@@ -150,8 +168,8 @@ fn user_and_draft_bytes_are_per_participant() {
     assert_eq!(alice.draft_space_bytes_added, 60);
     assert_eq!(alice.mainspace_bytes_added, 0);
     assert_eq!(alice.revisions_during_project, 3);
-    assert_eq!(report.totals.bytes_added, 0);
-    assert_eq!(report.totals.articles_created, 0);
+    assert_eq!(report.totals.totals.bytes_added, 0);
+    assert_eq!(report.totals.totals.articles_created, 0);
 }
 
 #[test]
@@ -159,10 +177,10 @@ fn deleted_pages_count_nothing_but_are_listed() {
     let mut gone = page("Doomed", 0);
     gone.deleted = true;
     let report = Case::new().page(0, 9, gone).row(0, 0, "2020-01-15", 9, row(2, 100, true)).report();
-    assert_eq!(report.totals.total_edits, 0);
-    assert_eq!(report.totals.bytes_added, 0);
-    assert_eq!(report.totals.articles_edited, 0);
-    assert_eq!(report.totals.articles_created, 0);
+    assert_eq!(report.totals.totals.total_edits, 0);
+    assert_eq!(report.totals.totals.bytes_added, 0);
+    assert_eq!(report.totals.totals.articles_edited, 0);
+    assert_eq!(report.totals.totals.articles_created, 0);
     assert_eq!(report.participants[0].revisions_during_project, 0);
     assert_eq!(report.articles.len(), 1);
     assert!(report.articles[0].deleted);
@@ -174,11 +192,11 @@ fn redirects_are_not_articles_but_their_edits_count() {
     let mut redirect = page("Alpha (redirect)", 0);
     redirect.redirect = Some(true);
     let report = Case::new().page(0, 8, redirect).row(0, 1, "2020-01-15", 8, row(1, 22, true)).report();
-    assert_eq!(report.totals.total_edits, 1);
-    assert_eq!(report.totals.mainspace_edits, 1);
-    assert_eq!(report.totals.bytes_added, 22);
-    assert_eq!(report.totals.articles_edited, 0);
-    assert_eq!(report.totals.articles_created, 0);
+    assert_eq!(report.totals.totals.total_edits, 1);
+    assert_eq!(report.totals.totals.mainspace_edits, 1);
+    assert_eq!(report.totals.totals.bytes_added, 22);
+    assert_eq!(report.totals.totals.articles_edited, 0);
+    assert_eq!(report.totals.totals.articles_created, 0);
     assert!(report.articles[0].redirect);
     assert!(!report.articles[0].new);
 }
@@ -188,8 +206,8 @@ fn page_not_yet_looked_up_counts_as_an_article() {
     let mut unknown = page("Fresh", 0);
     unknown.redirect = None;
     let report = Case::new().page(0, 1, unknown).row(0, 0, "2020-01-15", 1, row(1, 5, true)).report();
-    assert_eq!(report.totals.articles_edited, 1);
-    assert_eq!(report.totals.articles_created, 1);
+    assert_eq!(report.totals.totals.articles_edited, 1);
+    assert_eq!(report.totals.totals.articles_created, 1);
 }
 
 #[test]
@@ -201,8 +219,8 @@ fn articles_are_distinct_per_wiki_and_page() {
         .row(0, 1, "2020-01-16", 1, row(1, 5, false))
         .row(1, 0, "2020-01-15", 1, row(1, 5, true))
         .report();
-    assert_eq!(report.totals.articles_edited, 2);
-    assert_eq!(report.totals.articles_created, 1);
+    assert_eq!(report.totals.totals.articles_edited, 2);
+    assert_eq!(report.totals.totals.articles_created, 1);
     assert_eq!(report.per_wiki[0].totals.articles_edited, 1);
     assert_eq!(report.per_wiki[0].totals.articles_created, 0);
     assert_eq!(report.per_wiki[1].totals.articles_created, 1);
@@ -215,7 +233,7 @@ fn articles_are_distinct_per_wiki_and_page() {
 #[test]
 fn editors_need_an_account_on_some_campaign_wiki() {
     let report = Case::new().report();
-    assert_eq!(report.totals.editors, 2);
+    assert_eq!(report.totals.totals.editors, 2);
     assert_eq!(report.per_wiki[0].totals.editors, 2);
     assert_eq!(report.per_wiki[1].totals.editors, 1);
     assert_eq!(report.participants[2].account, "missing");
@@ -224,7 +242,7 @@ fn editors_need_an_account_on_some_campaign_wiki() {
 #[test]
 fn new_editors_registered_on_the_home_wiki_inside_the_window() {
     let report = Case::new().report();
-    assert_eq!(report.totals.new_editors, 1);
+    assert_eq!(report.totals.totals.new_editors, 1);
     assert!(report.participants[1].registered_during_project);
     assert!(!report.participants[0].registered_during_project);
     assert_eq!(report.participants[1].registered_at.as_deref(), Some("2020-01-13T12:00:00Z"));
@@ -238,9 +256,9 @@ fn registration_on_a_window_boundary_counts() {
     let end = case.campaign.window().end;
     case.facts[0].accounts[0] = account(start);
     case.facts[1].accounts[0] = account(end);
-    assert_eq!(case.report().totals.new_editors, 2);
+    assert_eq!(case.report().totals.totals.new_editors, 2);
     case.facts[1].accounts[0] = account(end + 1);
-    assert_eq!(case.report().totals.new_editors, 1);
+    assert_eq!(case.report().totals.totals.new_editors, 1);
 }
 
 #[test]
@@ -264,7 +282,7 @@ fn daily_series_covers_every_campaign_day() {
     assert_eq!(report.daily[19].articles_created, 0);
     assert_eq!(report.daily[12].new_editors, 1);
     let sum: u64 = report.daily.iter().map(|day| day.total_edits).sum();
-    assert_eq!(sum, report.totals.total_edits);
+    assert_eq!(sum, report.totals.totals.total_edits);
 }
 
 #[test]
@@ -278,7 +296,7 @@ fn words_are_computed_from_each_levels_own_bytes() {
         .report();
     assert_eq!(report.per_wiki[0].totals.words_added, 0);
     assert_eq!(report.per_wiki[1].totals.words_added, 0);
-    assert_eq!(report.totals.words_added, 1);
+    assert_eq!(report.totals.totals.words_added, 1);
 }
 
 #[test]
@@ -329,4 +347,150 @@ fn report_json_uses_upstream_column_names() {
     assert_eq!(json["per_wiki"][0]["wiki"], "https://en.wikipedia.org/w/api.php");
     assert_eq!(json["time_zone"], "UTC");
     assert_eq!(json["start"], "2020-01-01");
+}
+
+#[test]
+fn scoped_campaign_counts_only_in_scope_pages() {
+    let case = Case::new()
+        .page(0, 1, page("Alpha", 0))
+        .page(0, 2, page("Beta", 0))
+        .row(0, 0, "2020-01-15", 1, row(2, 10, true))
+        .row(0, 1, "2020-01-15", 2, row(3, 20, true));
+    let scope: HashSet<(usize, u64)> = [(0, 1)].into();
+    let report = case.report_with(Some(&scope), Enrichment::default());
+    assert_eq!(report.totals.totals.total_edits, 2);
+    assert_eq!(report.totals.totals.bytes_added, 10);
+    assert_eq!(report.totals.totals.articles_created, 1);
+    assert_eq!(report.articles.len(), 1);
+    assert_eq!(report.participants[1].revisions_during_project, 0);
+}
+
+#[test]
+fn references_are_summed_on_tracked_pages_and_can_be_negative() {
+    let counted = DayRow { references_added: 4, ..row(1, 10, false) };
+    let removed = DayRow { references_added: -2, references_unknown: 1, ..row(2, 0, false) };
+    let talk = DayRow { references_added: 9, ..row(1, 0, false) };
+    let report = Case::new()
+        .page(0, 1, page("Alpha", 0))
+        .page(0, 2, page("Talk:Alpha", 1))
+        .row(0, 0, "2020-01-15", 1, counted)
+        .row(0, 1, "2020-01-16", 1, removed)
+        .row(0, 1, "2020-01-16", 2, talk)
+        .report();
+    assert_eq!(report.totals.totals.references_added, 2);
+    assert_eq!(report.totals.totals.references_pending, 1);
+    assert_eq!(report.participants[0].references_added, 4);
+    assert_eq!(report.participants[1].references_added, -2);
+    assert_eq!(report.articles[0].references_added, 2);
+    assert_eq!(report.daily[15].references_added, -2);
+}
+
+#[test]
+fn recent_edits_are_the_last_seven_days() {
+    // Today is 2020-01-20: 14th to 20th are recent, the 13th is not.
+    let report = Case::new()
+        .page(0, 1, page("Alpha", 0))
+        .row(0, 0, "2020-01-13", 1, row(5, 0, false))
+        .row(0, 0, "2020-01-14", 1, row(2, 0, false))
+        .row(0, 1, "2020-01-20", 1, row(1, 0, false))
+        .report();
+    assert_eq!(report.totals.totals.recent_edits, 3);
+    assert_eq!(report.participants[0].recent_revisions, 2);
+    assert_eq!(report.participants[1].recent_revisions, 1);
+}
+
+#[test]
+fn views_count_from_each_articles_first_edit() {
+    let case = Case::new()
+        .page(0, 1, page("Alpha", 0))
+        .page(0, 2, page("Beta", 0))
+        .row(0, 0, "2020-01-15", 1, row(1, 5, true))
+        .row(0, 0, "2020-01-15", 2, row(1, 5, false));
+    let mut enrichment = Enrichment { views_through: Some(day("2020-01-18")), ..Enrichment::default() };
+    // Views before the first edit (the 14th) do not count.
+    enrichment
+        .views
+        .insert((0, 1), BTreeMap::from([(day("2020-01-14"), 100), (day("2020-01-15"), 10), (day("2020-01-17"), 6)]));
+    enrichment.views.insert((0, 2), BTreeMap::from([(day("2020-01-16"), 7)]));
+    let report = case.report_with(None, enrichment);
+    assert_eq!(report.totals.totals.article_views, 23);
+    assert_eq!(report.totals.totals.created_article_views, 16);
+    let alpha = &report.articles[0];
+    assert_eq!(alpha.views, 16);
+    // Four final days, 15th to 18th.
+    assert_eq!(alpha.average_daily_views, 4.0);
+    assert_eq!(report.daily[14].article_views, 10);
+    assert_eq!(report.daily[13].article_views, 0);
+    assert_eq!(report.daily[15].article_views, 7);
+}
+
+#[test]
+fn ratings_keep_their_changes() {
+    let case = Case::new().page(0, 1, page("Alpha", 0)).row(0, 0, "2020-01-15", 1, row(1, 5, false));
+    let mut enrichment = Enrichment::default();
+    enrichment.ratings.insert(
+        (0, 1),
+        BTreeMap::from([
+            (day("2020-01-15"), "stub".to_string()),
+            (day("2020-01-16"), "stub".to_string()),
+            (day("2020-01-18"), "start".to_string()),
+        ]),
+    );
+    let report = case.report_with(None, enrichment);
+    let alpha = &report.articles[0];
+    assert_eq!(alpha.rating.as_deref(), Some("start"));
+    let changes: Vec<(&str, &str)> =
+        alpha.rating_history.iter().map(|change| (change.date.as_str(), change.class.as_str())).collect();
+    assert_eq!(changes, [("2020-01-15", "stub"), ("2020-01-18", "start")]);
+}
+
+#[test]
+fn quality_scores_get_the_wikis_weights() {
+    let case = Case::new()
+        .page(0, 1, page("Alpha", 0))
+        .page(1, 1, page("Alpha", 0))
+        .row(0, 0, "2020-01-15", 1, row(1, 5, false))
+        .row(1, 0, "2020-01-15", 1, row(1, 5, false));
+    let scored =
+        QualityRecord::Scored { prediction: "B".into(), probabilities: vec![("B".into(), 0.5), ("C".into(), 0.5)] };
+    let mut enrichment =
+        Enrichment { wiki_languages: vec![Some("en".into()), Some("de".into())], ..Enrichment::default() };
+    enrichment.quality.insert((0, 1), scored.clone());
+    enrichment.quality.insert((1, 1), scored);
+    let report = case.report_with(None, enrichment);
+    assert_eq!(report.articles[0].quality_prediction.as_deref(), Some("B"));
+    assert_eq!(report.articles[0].wp10, Some(50.0));
+    // German has no weights: the prediction is shown, without a score.
+    assert_eq!(report.articles[1].quality_prediction.as_deref(), Some("B"));
+    assert_eq!(report.articles[1].wp10, None);
+}
+
+#[test]
+fn uploads_count_live_files_and_their_usage() {
+    let upload = |title: &str, user: &str, usage: Option<u64>, deleted: bool| UploadFacts {
+        title: title.into(),
+        page_url: format!("https://commons.wikimedia.org/wiki/{title}"),
+        user: user.into(),
+        timestamp: JAN_15_NOON,
+        usage,
+        deleted,
+        thumb_url: None,
+    };
+    let enrichment = Enrichment {
+        uploads: vec![
+            upload("File:A.jpg", "Alice", Some(3), false),
+            upload("File:B.jpg", "Alice", Some(0), false),
+            upload("File:C.jpg", "Bob", None, false),
+            upload("File:D.jpg", "Bob", Some(9), true),
+        ],
+        ..Enrichment::default()
+    };
+    let report = Case::new().report_with(None, enrichment);
+    assert_eq!(report.totals.upload_count, 3);
+    assert_eq!(report.totals.uploads_used_in_articles, 1);
+    assert_eq!(report.totals.upload_usage_count_across_all_wikis, 3);
+    assert_eq!(report.participants[0].total_uploads, 2);
+    assert_eq!(report.participants[1].total_uploads, 1);
+    assert_eq!(report.uploads.len(), 4);
+    assert!(report.uploads[3].deleted);
 }

@@ -15,6 +15,11 @@ pub const BUILTIN: &[Builtin] = &[
     Builtin { name: "revisions", wasm: include_bytes!(env!("WIKIDASH_PLUGIN_REVISIONS")) },
     Builtin { name: "users", wasm: include_bytes!(env!("WIKIDASH_PLUGIN_USERS")) },
     Builtin { name: "articles", wasm: include_bytes!(env!("WIKIDASH_PLUGIN_ARTICLES")) },
+    Builtin { name: "uploads", wasm: include_bytes!(env!("WIKIDASH_PLUGIN_UPLOADS")) },
+    Builtin { name: "views", wasm: include_bytes!(env!("WIKIDASH_PLUGIN_VIEWS")) },
+    Builtin { name: "ratings", wasm: include_bytes!(env!("WIKIDASH_PLUGIN_RATINGS")) },
+    Builtin { name: "scope", wasm: include_bytes!(env!("WIKIDASH_PLUGIN_SCOPE")) },
+    Builtin { name: "scores", wasm: include_bytes!(env!("WIKIDASH_PLUGIN_SCORES")) },
 ];
 
 /// Return the folder with every component the plugin workspace built, test guests included.

@@ -7,8 +7,9 @@ use clap::{Parser, Subcommand};
 /// Outreach statistics from the wikis, on your laptop.
 ///
 /// wikidash imports what a campaign's participants did on MediaWiki wikis (edits, bytes and
-/// words added, articles edited and created, new editors) into a local database, and reports
-/// it as tables or JSON. Logs go to stderr; set RUST_LOG=info or debug for more.
+/// words added, articles edited and created, new editors, uploads, page views, quality) into a
+/// local database, and reports it as tables, JSON or CSV. Logs go to stderr; set
+/// RUST_LOG=wikidash=info (or debug) for more.
 #[derive(Debug, Parser)]
 #[command(name = "wikidash", version, about, long_about)]
 pub struct Args {
@@ -47,9 +48,16 @@ pub enum Command {
         /// Print JSON instead of tables
         #[arg(long, conflicts_with = "csv")]
         json: bool,
-        /// Print one part of the report as CSV: totals, wikis, participants, articles or daily
+        /// Print one part of the report as CSV: totals, wikis, participants, articles, uploads or daily
         #[arg(long, value_name = "PART")]
         csv: Option<CsvPart>,
+    },
+
+    /// Score the quality of each counted article's latest revision in the window with Lift
+    /// Wing (English, French, Russian and eight other Wikipedias); scores are kept for good
+    Quality {
+        /// Campaign name (may be left out when there is only one campaign)
+        campaign: Option<String>,
     },
 
     /// List the importer plugins
@@ -105,5 +113,6 @@ pub enum CsvPart {
     Wikis,
     Participants,
     Articles,
+    Uploads,
     Daily,
 }

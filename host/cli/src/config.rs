@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use directories::ProjectDirs;
 use serde::Deserialize;
+use wikidash_net::Rewrite;
 use wikidash_policy::Etiquette;
 use wikidash_runtime::RuntimeConfig;
 use wikidash_sync::SyncSettings;
@@ -34,6 +35,9 @@ struct ConfigFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HttpSection {
+    /// URL prefixes sent elsewhere: a mirror, or a local test service.
+    #[serde(default)]
+    rewrite: std::collections::BTreeMap<String, String>,
     maxlag: Option<u32>,
     max_retries: Option<u32>,
     backoff_seconds: Option<f64>,
@@ -65,6 +69,10 @@ struct SyncSection {
     page_recheck_hours: Option<f64>,
     /// Hours before an account's registration is looked up again.
     account_recheck_hours: Option<f64>,
+    /// Count references added with the reference-counter service.
+    count_references: Option<bool>,
+    /// Fetch articles' daily views from the pageviews API.
+    fetch_views: Option<bool>,
 }
 
 /// Everything a command needs to know about where things are and how to behave.
@@ -72,6 +80,7 @@ struct SyncSection {
 pub struct Settings {
     pub db_path: PathBuf,
     pub etiquette: Etiquette,
+    pub rewrites: Vec<Rewrite>,
     pub runtime: RuntimeConfig,
     pub sync: SyncSettings,
     pub plugin_folder: Option<PathBuf>,
@@ -81,13 +90,26 @@ impl Settings {
     /// Read the configuration file (if any) and apply the command-line options over it.
     pub fn resolve(args: &Args) -> anyhow::Result<Settings> {
         let dirs = ProjectDirs::from("org", "wikidash", "wikidash");
-        let (file, base) = match &args.config {
-            Some(path) => (read_config(path)?, path.parent().map(Path::to_path_buf)),
-            None => match dirs.as_ref().map(|dirs| dirs.config_dir().join("config.toml")) {
-                Some(path) if path.exists() => (read_config(&path)?, path.parent().map(Path::to_path_buf)),
-                _ => (ConfigFile::default(), None),
-            },
+        let path = match &args.config {
+            Some(path) => Some(path.clone()),
+            None => dirs.as_ref().map(|dirs| dirs.config_dir().join("config.toml")).filter(|path| path.exists()),
         };
+        match &path {
+            Some(path) => {
+                let file = read_config(path)?;
+                Self::from_file(args, dirs.as_ref(), file, path.parent().map(Path::to_path_buf))
+                    .with_context(|| format!("in the configuration file {}", path.display()))
+            }
+            None => Self::from_file(args, dirs.as_ref(), ConfigFile::default(), None),
+        }
+    }
+
+    fn from_file(
+        args: &Args,
+        dirs: Option<&ProjectDirs>,
+        file: ConfigFile,
+        base: Option<PathBuf>,
+    ) -> anyhow::Result<Settings> {
         let relative_to = |path: PathBuf| match (&base, path.is_relative()) {
             (Some(base), true) => base.join(path),
             _ => path,
@@ -97,33 +119,44 @@ impl Settings {
             (Some(path), _) => path.clone(),
             (None, Some(path)) => relative_to(path),
             (None, None) => dirs
-                .as_ref()
                 .map(|dirs| dirs.data_dir().join("wikidash.redb"))
                 .context("cannot find the user's data folder (no HOME?); pass --db PATH")?,
         };
 
-        let etiquette = etiquette(&file.http, args.contact.clone().or(file.contact.clone()))?;
+        let contact = args.contact.clone().or(file.contact.clone()).filter(|contact| !contact.trim().is_empty());
+        let etiquette = etiquette(&file.http, contact)?;
         let cache_dir = file
             .plugins
             .cache_folder
             .clone()
             .map(relative_to)
-            .or_else(|| dirs.as_ref().map(|dirs| dirs.cache_dir().join("components")));
+            .or_else(|| dirs.map(|dirs| dirs.cache_dir().join("components")));
         let defaults = RuntimeConfig::default();
         let runtime = RuntimeConfig {
             memory_limit_bytes: match file.plugins.memory_mib {
-                Some(0) => bail!("[plugins] memory_mib = 0 leaves plugins no memory; use at least 16"),
+                Some(mib) if mib < 16 => {
+                    bail!("[plugins] memory_mib = {mib} is too little for a plugin; use at least 16")
+                }
                 Some(mib) => mib * 1024 * 1024,
                 None => defaults.memory_limit_bytes,
             },
-            cpu_budget: seconds("plugins", "cpu_seconds", file.plugins.cpu_seconds)?.unwrap_or(defaults.cpu_budget),
-            call_timeout: seconds("plugins", "timeout_seconds", file.plugins.timeout_seconds)?
+            cpu_budget: positive_seconds("plugins", "cpu_seconds", file.plugins.cpu_seconds)?
+                .unwrap_or(defaults.cpu_budget),
+            call_timeout: positive_seconds("plugins", "timeout_seconds", file.plugins.timeout_seconds)?
                 .unwrap_or(defaults.call_timeout),
             cache_dir,
             max_log_lines: defaults.max_log_lines,
         };
         let sync = sync_settings(&file.sync)?;
-        Ok(Settings { db_path, etiquette, runtime, sync, plugin_folder: file.plugins.folder.clone().map(relative_to) })
+        let rewrites = rewrites(&file.http)?;
+        Ok(Settings {
+            db_path,
+            etiquette,
+            rewrites,
+            runtime,
+            sync,
+            plugin_folder: file.plugins.folder.clone().map(relative_to),
+        })
     }
 }
 
@@ -146,10 +179,30 @@ fn etiquette(http: &HttpSection, contact: Option<String>) -> anyhow::Result<Etiq
         max_retries: http.max_retries.unwrap_or(defaults.max_retries),
         base_backoff: seconds("http", "backoff_seconds", http.backoff_seconds)?.unwrap_or(defaults.base_backoff),
         max_wait: seconds("http", "max_wait_seconds", http.max_wait_seconds)?.unwrap_or(defaults.max_wait),
-        request_timeout: seconds("http", "timeout_seconds", http.timeout_seconds)?.unwrap_or(defaults.request_timeout),
+        request_timeout: positive_seconds("http", "timeout_seconds", http.timeout_seconds)?
+            .unwrap_or(defaults.request_timeout),
         max_response_bytes: http.max_response_mib.map(|mib| mib * 1024 * 1024).unwrap_or(defaults.max_response_bytes),
         max_connections: http.max_connections.unwrap_or(defaults.max_connections),
     })
+}
+
+fn rewrites(http: &HttpSection) -> anyhow::Result<Vec<Rewrite>> {
+    let mut rewrites = Vec::with_capacity(http.rewrite.len());
+    for (from, to) in &http.rewrite {
+        for (side, value) in [("prefix", from), ("target", to)] {
+            let valid = url::Url::parse(value).is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
+            if !valid {
+                bail!(
+                    "[http.rewrite] {side} {value:?} is not an http or https URL; \
+                     write e.g. \"https://wikimedia.org/\" = \"http://127.0.0.1:8080/\""
+                );
+            }
+        }
+        rewrites.push(Rewrite { from: from.clone(), to: to.clone() });
+    }
+    // Longer prefixes first, so the most specific rewrite wins.
+    rewrites.sort_by(|a, b| b.from.len().cmp(&a.from.len()));
+    Ok(rewrites)
 }
 
 fn sync_settings(section: &SyncSection) -> anyhow::Result<SyncSettings> {
@@ -179,8 +232,20 @@ fn sync_settings(section: &SyncSection) -> anyhow::Result<SyncSettings> {
         page_max_age: hours("page_recheck_hours", section.page_recheck_hours)?.unwrap_or(defaults.page_max_age),
         account_max_age: hours("account_recheck_hours", section.account_recheck_hours)?
             .unwrap_or(defaults.account_max_age),
+        count_references: section.count_references.unwrap_or(defaults.count_references),
+        fetch_views: section.fetch_views.unwrap_or(defaults.fetch_views),
         ..defaults
     })
+}
+
+/// Like [`seconds`], for limits where 0 would make every request or call fail.
+fn positive_seconds(section: &str, key: &str, value: Option<f64>) -> anyhow::Result<Option<Duration>> {
+    match value {
+        Some(seconds) if seconds <= 0.0 => {
+            bail!("[{section}] {key} = {seconds} would stop everything at once; use a number of seconds above 0")
+        }
+        other => seconds(section, key, other),
+    }
 }
 
 fn seconds(section: &str, key: &str, value: Option<f64>) -> anyhow::Result<Option<Duration>> {

@@ -16,9 +16,27 @@ pub fn open_store(settings: &Settings) -> anyhow::Result<Arc<Store>> {
     Ok(Arc::new(Store::open(&settings.db_path)?))
 }
 
+/// The store, or `None` when its file does not exist yet: commands that only read do not
+/// create it.
+pub fn open_existing_store(settings: &Settings) -> anyhow::Result<Option<Arc<Store>>> {
+    if !settings.db_path.exists() {
+        return Ok(None);
+    }
+    open_store(settings).map(Some)
+}
+
+/// The error for commands that need a campaign when the database does not exist.
+pub fn no_campaigns_yet(settings: &Settings) -> anyhow::Error {
+    anyhow::anyhow!(
+        "there are no campaigns yet (no database at {}); create one with `wikidash campaign create FILE.toml`",
+        settings.db_path.display()
+    )
+}
+
 /// Start the plugin runtime and load the built-in plugins and those in the plugin folder.
 pub async fn load_plugins(settings: &Settings) -> anyhow::Result<(Arc<Runtime>, PluginSet)> {
-    let http = HttpClient::new(settings.etiquette.clone(), env!("CARGO_PKG_VERSION"))?;
+    let http =
+        HttpClient::with_rewrites(settings.etiquette.clone(), env!("CARGO_PKG_VERSION"), settings.rewrites.clone())?;
     let runtime = Arc::new(Runtime::new(settings.runtime.clone(), http)?);
     let mut sources: Vec<(String, Vec<u8>)> = wikidash_builtin::BUILTIN
         .iter()
@@ -32,8 +50,13 @@ pub async fn load_plugins(settings: &Settings) -> anyhow::Result<(Arc<Runtime>, 
 }
 
 fn read_plugin_folder(folder: &Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let entries =
-        std::fs::read_dir(folder).with_context(|| format!("cannot read the plugin folder {}", folder.display()))?;
+    let entries = std::fs::read_dir(folder).with_context(|| {
+        format!(
+            "cannot read the plugin folder {}; create it, or remove `folder` from the [plugins] section of the \
+                 configuration",
+            folder.display()
+        )
+    })?;
     let mut paths: Vec<_> = entries
         .filter_map(Result::ok)
         .map(|entry| entry.path())

@@ -12,8 +12,9 @@ use thiserror::Error;
 
 use crate::day::{Day, earliest_instant, latest_instant};
 use crate::namespace::DEFAULT_TRACKED;
+use crate::scope::{ScopeError, ScopeSource, ScopeSpec};
 use crate::username::{UsernameError, normalize_username};
-use crate::wiki::{WikiUrl, WikiUrlError};
+use crate::wiki::{COMMONS_API, WikiUrl, WikiUrlError};
 
 /// Maximum length of a campaign name, in bytes.
 pub const MAX_NAME_BYTES: usize = 64;
@@ -41,6 +42,13 @@ pub struct CampaignSpec {
     pub namespaces: Vec<i32>,
     #[serde(default)]
     pub participants: Vec<String>,
+    /// Action API URL of the wiki participants upload files to. Defaults to Wikimedia Commons
+    /// when the home wiki is a Wikimedia wiki; uploads are not tracked otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploads_wiki: Option<String>,
+    /// Article scope; when present, only in-scope articles count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scope: Vec<ScopeSpec>,
 }
 
 fn default_time_zone() -> String {
@@ -74,6 +82,12 @@ pub struct Campaign {
     pub namespaces: Vec<i32>,
     /// Normalised usernames, without duplicates, in the order they were added.
     pub participants: Vec<String>,
+    /// The wiki uploads are looked for on; `None` when uploads are not tracked.
+    #[serde(default)]
+    pub uploads_wiki: Option<WikiUrl>,
+    /// Article scope sources; empty for a campaign that counts every article.
+    #[serde(default)]
+    pub scope: Vec<ScopeSource>,
 }
 
 /// A campaign's time window as instants: Unix seconds, both ends inclusive.
@@ -91,7 +105,7 @@ impl Window {
 
 #[derive(Debug, Error)]
 pub enum CampaignError {
-    #[error("the campaign file is not valid TOML: {0}")]
+    #[error("invalid campaign file: {0}")]
     Toml(String),
     #[error(
         "campaign name {name:?} is not allowed: use 1 to {MAX_NAME_BYTES} lower-case letters, digits, '-', '_' or '.', \
@@ -100,8 +114,8 @@ pub enum CampaignError {
     Name { name: String, suggestion: String },
     #[error("campaign {name:?} lists no wikis; add at least one Action API URL to `wikis`")]
     NoWikis { name: String },
-    #[error("campaign {name:?}: {source}")]
-    Wiki { name: String, source: WikiUrlError },
+    #[error("campaign {name:?}: {reason}")]
+    Wiki { name: String, reason: WikiUrlError },
     #[error("campaign {name:?} lists the wiki {url} twice; remove one")]
     DuplicateWiki { name: String, url: String },
     #[error(
@@ -122,6 +136,10 @@ pub enum CampaignError {
     NoNamespaces { name: String },
     #[error("campaign {name:?} has {} invalid participant name(s): {}", .problems.len(), join_problems(.problems))]
     Participants { name: String, problems: Vec<UsernameError> },
+    #[error("campaign {name:?}: uploads_wiki: {reason}")]
+    UploadsWiki { name: String, reason: WikiUrlError },
+    #[error("campaign {name:?}: {reason}")]
+    Scope { name: String, reason: ScopeError },
 }
 
 fn join_problems(problems: &[UsernameError]) -> String {
@@ -151,8 +169,32 @@ impl Campaign {
         let namespaces = check_namespaces(&name, &spec.namespaces)?;
         let participants = normalize_participants(&spec.participants)
             .map_err(|problems| CampaignError::Participants { name: name.clone(), problems })?;
-        let campaign =
-            Campaign { name, title: spec.title.clone(), wikis, start, end, time_zone, namespaces, participants };
+        let uploads_wiki = match &spec.uploads_wiki {
+            Some(text) => {
+                Some(WikiUrl::parse(text).map_err(|reason| CampaignError::UploadsWiki { name: name.clone(), reason })?)
+            }
+            None if wikis[0].wikimedia_project().is_some() => Some(WikiUrl::parse(COMMONS_API).expect("a valid URL")),
+            None => None,
+        };
+        let scope = spec
+            .scope
+            .iter()
+            .enumerate()
+            .map(|(index, source)| ScopeSource::from_spec(index + 1, source, &wikis))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|reason| CampaignError::Scope { name: name.clone(), reason })?;
+        let campaign = Campaign {
+            name,
+            title: spec.title.clone(),
+            wikis,
+            start,
+            end,
+            time_zone,
+            namespaces,
+            participants,
+            uploads_wiki,
+            scope,
+        };
 
         let window = campaign.window();
         if window.end < window.start {
@@ -176,7 +218,14 @@ impl Campaign {
             time_zone: self.time_zone.name().to_string(),
             namespaces: self.namespaces.clone(),
             participants: self.participants.clone(),
+            uploads_wiki: self.uploads_wiki.as_ref().map(ToString::to_string),
+            scope: self.scope.iter().map(|source| source.to_spec(&self.wikis[0])).collect(),
         }
+    }
+
+    /// Whether only in-scope articles count.
+    pub fn is_scoped(&self) -> bool {
+        !self.scope.is_empty()
     }
 
     /// The window in Unix seconds: a bare start date begins at that day's first instant, a bare
@@ -268,7 +317,7 @@ fn check_wikis(name: &str, wikis: &[String]) -> Result<Vec<WikiUrl>, CampaignErr
     }
     let mut checked: Vec<WikiUrl> = Vec::with_capacity(wikis.len());
     for text in wikis {
-        let url = WikiUrl::parse(text).map_err(|source| CampaignError::Wiki { name: name.to_string(), source })?;
+        let url = WikiUrl::parse(text).map_err(|reason| CampaignError::Wiki { name: name.to_string(), reason })?;
         if checked.contains(&url) {
             return Err(CampaignError::DuplicateWiki { name: name.to_string(), url: url.to_string() });
         }
@@ -465,6 +514,36 @@ participants = ["alice", "User:Bob", "Alice"]
         let text = SPEC.replace("start = 2026-03-01", "start = 2026-03-01T00:00:00Z");
         let message = Campaign::from_spec(&CampaignSpec::from_toml(&text).unwrap()).unwrap_err().to_string();
         assert!(message.contains("UTC offset"), "{message}");
+    }
+
+    #[test]
+    fn wikimedia_campaigns_track_uploads_on_commons() {
+        let campaign = Campaign::from_spec(&CampaignSpec::from_toml(SPEC).unwrap()).unwrap();
+        assert_eq!(campaign.uploads_wiki.as_ref().map(WikiUrl::as_str), Some(COMMONS_API));
+        let local = SPEC.replace("https://en.wikipedia.org/w/api.php", "http://127.0.0.1:8765/api.php");
+        let campaign = Campaign::from_spec(&CampaignSpec::from_toml(&local).unwrap()).unwrap();
+        assert_eq!(campaign.uploads_wiki, None);
+        let explicit = format!("{local}uploads_wiki = \"http://127.0.0.1:8765/api.php\"\n");
+        let campaign = Campaign::from_spec(&CampaignSpec::from_toml(&explicit).unwrap()).unwrap();
+        assert_eq!(campaign.uploads_wiki.as_ref().map(WikiUrl::as_str), Some("http://127.0.0.1:8765/api.php"));
+    }
+
+    #[test]
+    fn scope_tables_are_read_checked_and_exported() {
+        let text = format!(
+            "{SPEC}\n[[scope]]\ncategory = \"Fruits\"\ndepth = 1\n\n[[scope]]\narticles = [\"Alpha\", \"Beta\"]\n"
+        );
+        let campaign = Campaign::from_spec(&CampaignSpec::from_toml(&text).unwrap()).unwrap();
+        assert!(campaign.is_scoped());
+        assert_eq!(campaign.scope.len(), 2);
+        let exported = campaign.to_spec().to_toml();
+        assert!(exported.contains("[[scope]]\ncategory = \"Fruits\"\ndepth = 1"), "{exported}");
+        let again = Campaign::from_spec(&CampaignSpec::from_toml(&exported).unwrap()).unwrap();
+        assert_eq!(again, campaign);
+
+        let bad = format!("{SPEC}\n[[scope]]\ncategory = \"Fruits\"\ndepth = 9\n");
+        let message = Campaign::from_spec(&CampaignSpec::from_toml(&bad).unwrap()).unwrap_err().to_string();
+        assert!(message.contains("scope source 1: depth = 9 is out of range"), "{message}");
     }
 
     #[test]

@@ -6,10 +6,14 @@ pub mod campaign;
 pub mod day;
 pub mod namespace;
 pub mod records;
+pub mod scope;
+pub mod title;
 pub mod username;
 pub mod wiki;
 
 pub use campaign::{Bound, Campaign, CampaignError, CampaignSpec, Window};
 pub use day::Day;
+pub use scope::{ScopeError, ScopeSource, ScopeSpec};
+pub use title::normalize_title;
 pub use username::{UsernameError, normalize_username};
-pub use wiki::{WikiUrl, WikiUrlError};
+pub use wiki::{COMMONS_API, WikiUrl, WikiUrlError, WikimediaProject};

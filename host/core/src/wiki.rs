@@ -20,9 +20,9 @@ pub enum WikiUrlError {
     NoHost { url: String },
     #[error(
         "{url:?} is not an Action API URL: its path does not end in api.php; \
-         for Wikipedia that is https://LANG.wikipedia.org/w/api.php"
+         on Wikimedia wikis the API is at {suggestion}"
     )]
-    NotApiPhp { url: String },
+    NotApiPhp { url: String, suggestion: String },
 }
 
 impl WikiUrl {
@@ -38,7 +38,8 @@ impl WikiUrl {
             return Err(WikiUrlError::NoHost { url: trimmed.to_string() });
         }
         if !url.path().ends_with("api.php") {
-            return Err(WikiUrlError::NotApiPhp { url: trimmed.to_string() });
+            let suggestion = format!("{}/w/api.php", url.origin().ascii_serialization());
+            return Err(WikiUrlError::NotApiPhp { url: trimmed.to_string(), suggestion });
         }
         url.set_query(None);
         url.set_fragment(None);
@@ -59,6 +60,76 @@ impl WikiUrl {
     pub fn host(&self) -> String {
         let url = Url::parse(&self.0).expect("a WikiUrl is always a valid URL");
         url.host_str().unwrap_or_default().to_string()
+    }
+}
+
+/// The Action API of Wikimedia Commons, where uploads to Wikimedia wikis live.
+pub const COMMONS_API: &str = "https://commons.wikimedia.org/w/api.php";
+
+/// Wikimedia projects with one wiki per language, as `{language}.{project}.org`.
+const LANGUAGE_PROJECTS: &[&str] =
+    &["wikipedia", "wiktionary", "wikibooks", "wikinews", "wikiquote", "wikisource", "wikiversity", "wikivoyage"];
+
+/// A Wikimedia wiki as Wikimedia's services name it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WikimediaProject {
+    /// Language code (`en`, `pt-br`), or the site for `wikimedia` wikis (`commons`, `meta`);
+    /// `None` for Wikidata and multilingual Wikisource.
+    pub language: Option<String>,
+    /// `wikipedia`, `wiktionary`, …, `wikidata`, or `wikimedia`.
+    pub project: String,
+}
+
+impl WikimediaProject {
+    /// The project as the pageviews API names it: `en.wikipedia`, `wikidata`,
+    /// `commons.wikimedia`.
+    pub fn pageviews_project(&self) -> String {
+        match &self.language {
+            Some(language) => format!("{language}.{}", self.project),
+            None => self.project.clone(),
+        }
+    }
+
+    /// `(project, language)` as the reference counter names them, or `None` where it has no
+    /// data (Wikidata). Multilingual Wikisource is `www`.
+    pub fn reference_counter_path(&self) -> Option<(String, String)> {
+        if self.project == "wikidata" {
+            return None;
+        }
+        Some((self.project.clone(), self.language.clone().unwrap_or_else(|| "www".into())))
+    }
+
+    /// The database name Lift Wing's models use, e.g. `enwiki`; Wikipedias only.
+    pub fn wikipedia_database(&self) -> Option<String> {
+        match (&self.language, self.project.as_str()) {
+            (Some(language), "wikipedia") => Some(format!("{}wiki", language.replace('-', "_"))),
+            _ => None,
+        }
+    }
+}
+
+impl WikiUrl {
+    /// The Wikimedia project this wiki is, or `None` for wikis outside Wikimedia.
+    pub fn wikimedia_project(&self) -> Option<WikimediaProject> {
+        let host = self.host();
+        let host = host.strip_suffix('.').unwrap_or(&host);
+        match host {
+            "www.wikidata.org" | "wikidata.org" => {
+                return Some(WikimediaProject { language: None, project: "wikidata".into() });
+            }
+            "wikisource.org" | "www.wikisource.org" => {
+                return Some(WikimediaProject { language: None, project: "wikisource".into() });
+            }
+            _ => {}
+        }
+        let (site, domain) = host.split_once('.')?;
+        if domain == "wikimedia.org" {
+            return Some(WikimediaProject { language: Some(site.to_string()), project: "wikimedia".into() });
+        }
+        let project = domain.strip_suffix(".org")?;
+        LANGUAGE_PROJECTS
+            .contains(&project)
+            .then(|| WikimediaProject { language: Some(site.to_string()), project: project.to_string() })
     }
 }
 
@@ -110,7 +181,41 @@ mod tests {
     fn article_url_is_rejected_with_a_hint() {
         let error = WikiUrl::parse("https://en.wikipedia.org/wiki/Main_Page").unwrap_err();
         assert!(matches!(error, WikiUrlError::NotApiPhp { .. }));
-        assert!(error.to_string().contains("/w/api.php"));
+        assert!(error.to_string().contains("the API is at https://en.wikipedia.org/w/api.php"), "{error}");
+    }
+
+    #[test]
+    fn wikimedia_projects_are_named_for_their_services() {
+        let en = WikiUrl::parse("https://en.wikipedia.org/w/api.php").unwrap().wikimedia_project().unwrap();
+        assert_eq!(en.pageviews_project(), "en.wikipedia");
+        assert_eq!(en.reference_counter_path(), Some(("wikipedia".into(), "en".into())));
+        assert_eq!(en.wikipedia_database().as_deref(), Some("enwiki"));
+
+        let wikidata = WikiUrl::parse("https://www.wikidata.org/w/api.php").unwrap().wikimedia_project().unwrap();
+        assert_eq!(wikidata.pageviews_project(), "wikidata");
+        assert_eq!(wikidata.reference_counter_path(), None);
+        assert_eq!(wikidata.wikipedia_database(), None);
+
+        let commons = WikiUrl::parse(COMMONS_API).unwrap().wikimedia_project().unwrap();
+        assert_eq!(commons.pageviews_project(), "commons.wikimedia");
+        assert_eq!(commons.reference_counter_path(), Some(("wikimedia".into(), "commons".into())));
+
+        let source = WikiUrl::parse("https://wikisource.org/w/api.php").unwrap().wikimedia_project().unwrap();
+        assert_eq!(source.reference_counter_path(), Some(("wikisource".into(), "www".into())));
+
+        let simple = WikiUrl::parse("https://zh-min-nan.wikipedia.org/w/api.php").unwrap().wikimedia_project().unwrap();
+        assert_eq!(simple.wikipedia_database().as_deref(), Some("zh_min_nanwiki"));
+    }
+
+    #[test]
+    fn other_wikis_are_not_wikimedia_projects() {
+        for url in [
+            "http://127.0.0.1:8765/api.php",
+            "https://wiki.example.org/w/api.php",
+            "https://en.wikipedia.com/w/api.php",
+        ] {
+            assert_eq!(WikiUrl::parse(url).unwrap().wikimedia_project(), None, "{url}");
+        }
     }
 
     #[test]

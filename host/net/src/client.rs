@@ -50,7 +50,10 @@ pub enum FetchError {
     InvalidRequest { url: String, reason: String },
     #[error("{origin} did not answer within {timeout:?} ({attempts} attempts)")]
     TimedOut { origin: String, timeout: Duration, attempts: u32 },
-    #[error("{origin} is unreachable ({detail}, {attempts} attempts); check the network connection")]
+    #[error(
+        "{origin} is unreachable: {detail} ({attempts} attempts); check that the server is running and the URL \
+         is right, and the network connection"
+    )]
     Unreachable { origin: String, detail: String, attempts: u32 },
     #[error("{origin} kept failing: {detail} ({attempts} attempts)")]
     Unavailable { origin: String, detail: String, attempts: u32 },
@@ -69,6 +72,14 @@ enum Attempt {
     TooLarge,
 }
 
+/// A URL prefix the client sends somewhere else: a mirror, a local test wiki, a fixture
+/// server. Allow-lists, pacing and counters still see the original URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rewrite {
+    pub from: String,
+    pub to: String,
+}
+
 /// The shared HTTP client. Cheap to clone; clones share pacing and counters.
 #[derive(Clone)]
 pub struct HttpClient {
@@ -78,6 +89,7 @@ pub struct HttpClient {
 struct Inner {
     client: reqwest::Client,
     etiquette: Etiquette,
+    rewrites: Vec<Rewrite>,
     connections: Semaphore,
     /// One lock per origin: held for a whole request, retries and waits included, so a host
     /// that asked us to wait gets no other request meanwhile.
@@ -88,6 +100,15 @@ struct Inner {
 impl HttpClient {
     /// Build a client that follows `etiquette`; `tool_version` goes into the User-Agent.
     pub fn new(etiquette: Etiquette, tool_version: &str) -> Result<HttpClient, FetchError> {
+        Self::with_rewrites(etiquette, tool_version, Vec::new())
+    }
+
+    /// Build a client that also sends URLs starting with a rewrite's `from` to its `to`.
+    pub fn with_rewrites(
+        etiquette: Etiquette,
+        tool_version: &str,
+        rewrites: Vec<Rewrite>,
+    ) -> Result<HttpClient, FetchError> {
         let client = reqwest::Client::builder()
             .user_agent(etiquette.user_agent(tool_version))
             .gzip(true)
@@ -106,6 +127,7 @@ impl HttpClient {
             inner: Arc::new(Inner {
                 client,
                 etiquette,
+                rewrites,
                 connections,
                 origins: Mutex::default(),
                 stats: Mutex::default(),
@@ -129,13 +151,28 @@ impl HttpClient {
         let origin = url.origin().ascii_serialization();
         self.count(&origin, |stats| stats.requests += 1);
 
+        let target = self.rewritten(url);
         let origin_lock = self.origin_lock(&origin);
         let _in_flight = origin_lock.lock().await;
-        let result = self.fetch_with_retries(&request, &url, &origin).await;
+        let result = self.fetch_with_retries(&request, &target, &origin).await;
         if result.is_err() {
             self.count(&origin, |stats| stats.failures += 1);
         }
         result
+    }
+
+    /// Return `url` with the first matching rewrite applied.
+    fn rewritten(&self, url: Url) -> Url {
+        let text = url.as_str();
+        for rewrite in &self.inner.rewrites {
+            if let Some(rest) = text.strip_prefix(rewrite.from.as_str())
+                && let Ok(target) = Url::parse(&format!("{}{rest}", rewrite.to))
+            {
+                debug!(from = %url, to = %target, "rewrote request URL");
+                return target;
+            }
+        }
+        url
     }
 
     fn prepare_url(&self, text: &str) -> Result<Url, FetchError> {
@@ -210,7 +247,7 @@ impl HttpClient {
                     },
                 ),
                 Attempt::Unreachable(detail) => (
-                    etiquette.after_transport_error(attempt),
+                    etiquette.after_connect_error(attempt),
                     FetchError::Unreachable { origin: origin.to_string(), detail, attempts: attempt + 1 },
                 ),
                 Attempt::Malformed(detail) => (
@@ -292,11 +329,20 @@ fn classify(error: &reqwest::Error) -> Attempt {
     if error.is_timeout() {
         Attempt::TimedOut
     } else if error.is_connect() {
-        Attempt::Unreachable(error_chain(error))
+        Attempt::Unreachable(root_cause(error))
     } else {
         // The connection closed before or while the response head arrived.
         Attempt::Malformed(error_chain(error))
     }
+}
+
+/// The innermost cause of `error`, e.g. "Connection refused (os error 111)".
+fn root_cause(error: &dyn std::error::Error) -> String {
+    let mut cause = error;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 /// Format the error and its sources in one line, e.g. "error sending request: connection refused".
@@ -378,6 +424,21 @@ mod tests {
     }
 
     #[test]
+    fn rewrites_replace_the_first_matching_prefix() {
+        let rewrites = vec![
+            Rewrite { from: "https://en.wikipedia.org/w/".into(), to: "http://127.0.0.1:8765/".into() },
+            Rewrite { from: "https://wikimedia.org/".into(), to: "http://127.0.0.1:9000/".into() },
+        ];
+        let client = HttpClient::with_rewrites(Etiquette::default(), "0.1.0", rewrites).unwrap();
+        let wiki = client.rewritten(Url::parse("https://en.wikipedia.org/w/api.php?action=query").unwrap());
+        assert_eq!(wiki.as_str(), "http://127.0.0.1:8765/api.php?action=query");
+        let views = client.rewritten(Url::parse("https://wikimedia.org/api/rest_v1/x/HIV%2FAIDS").unwrap());
+        assert_eq!(views.as_str(), "http://127.0.0.1:9000/api/rest_v1/x/HIV%2FAIDS");
+        let other = client.rewritten(Url::parse("https://de.wikipedia.org/w/api.php").unwrap());
+        assert_eq!(other.as_str(), "https://de.wikipedia.org/w/api.php");
+    }
+
+    #[test]
     fn post_body_loses_etiquette_params() {
         let request = HttpRequest {
             method: Method::Post,
@@ -398,7 +459,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn refused_connection_is_unreachable_after_retries() {
+    async fn refused_connection_is_unreachable_after_one_retry() {
         let etiquette = Etiquette { max_retries: 2, base_backoff: Duration::from_millis(1), ..Etiquette::default() };
         let client = HttpClient::new(etiquette, "0.1.0").unwrap();
         // Bind and drop a listener so its port is closed.
@@ -406,9 +467,10 @@ mod tests {
         let request =
             HttpRequest { method: Method::Get, url: format!("http://127.0.0.1:{port}/"), headers: vec![], body: None };
         let error = client.fetch(request).await.unwrap_err();
-        assert!(matches!(error, FetchError::Unreachable { attempts: 3, .. }), "{error:?}");
+        assert!(matches!(error, FetchError::Unreachable { attempts: 2, .. }), "{error:?}");
+        assert!(error.to_string().contains("Connection refused"), "{error}");
         let stats = &client.stats()[&format!("http://127.0.0.1:{port}")];
-        assert_eq!(stats.attempts, 3);
+        assert_eq!(stats.attempts, 2);
         assert_eq!(stats.failures, 1);
     }
 }

@@ -9,5 +9,5 @@
 mod client;
 mod stats;
 
-pub use client::{FetchError, HttpClient, HttpRequest, HttpResponse, Method};
+pub use client::{FetchError, HttpClient, HttpRequest, HttpResponse, Method, Rewrite};
 pub use stats::HostStats;

@@ -118,8 +118,18 @@ impl Etiquette {
         Some(RetryDecision::Retry { after: after.min(self.max_wait) })
     }
 
-    /// Decide what follows a failure with no usable response: a timeout, a refused or dropped
-    /// connection, or a truncated body.
+    /// Decide what follows a connection that could not be made (refused, no route, name not
+    /// resolved): one retry, because a server that refuses now rarely accepts a moment later.
+    pub fn after_connect_error(&self, attempt: u32) -> RetryDecision {
+        if attempt >= self.max_retries.min(1) {
+            RetryDecision::GiveUp
+        } else {
+            RetryDecision::Retry { after: self.backoff(attempt) }
+        }
+    }
+
+    /// Decide what follows a failure with no usable response after the connection was made: a
+    /// timeout, a dropped connection, or a truncated body.
     pub fn after_transport_error(&self, attempt: u32) -> RetryDecision {
         if attempt >= self.max_retries {
             RetryDecision::GiveUp
@@ -238,6 +248,8 @@ mod tests {
         let etiquette = Etiquette { max_retries: 2, ..Etiquette::default() };
         assert_eq!(etiquette.after_response(503, None, false, 2, now()), Some(RetryDecision::GiveUp));
         assert_eq!(etiquette.after_transport_error(2), RetryDecision::GiveUp);
+        assert!(matches!(etiquette.after_connect_error(0), RetryDecision::Retry { .. }));
+        assert_eq!(etiquette.after_connect_error(1), RetryDecision::GiveUp);
         assert!(matches!(etiquette.after_transport_error(1), RetryDecision::Retry { .. }));
     }
 

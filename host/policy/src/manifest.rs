@@ -37,8 +37,8 @@ pub enum ManifestError {
         supported_list()
     )]
     ApiVersion { plugin: String, found: String },
-    #[error("plugin {plugin}: {source}")]
-    Host { plugin: String, source: HostPatternError },
+    #[error("plugin {plugin}: {reason}")]
+    Host { plugin: String, reason: HostPatternError },
     #[error("plugin {plugin} declares no job kinds, so it can never run; list them in describe()")]
     NoJobKinds { plugin: String },
     #[error("plugin {plugin}: job kind {kind:?} is not allowed: use lower-case ASCII letters, digits and '-'")]
@@ -79,7 +79,7 @@ impl Manifest {
             .hosts
             .iter()
             .map(|entry| {
-                HostPattern::parse(entry).map_err(|source| ManifestError::Host { plugin: plugin.clone(), source })
+                HostPattern::parse(entry).map_err(|reason| ManifestError::Host { plugin: plugin.clone(), reason })
             })
             .collect::<Result<Vec<_>, _>>()?;
         if fields.job_kinds.is_empty() {

@@ -13,16 +13,16 @@ pub enum LoadError {
     #[error("plugin {source_name}: not a valid WebAssembly component: {detail}")]
     Compile { source_name: String, detail: String },
     /// The manifest or interface version is not acceptable; the message names the plugin.
-    #[error("{source}")]
-    Manifest { source_name: String, source: ManifestError },
+    #[error("{reason}")]
+    Manifest { source_name: String, reason: ManifestError },
     #[error(
         "plugin {source_name} imports {import:?}, which wikidash does not provide; plugins may import only wikidash:importer and WASI 0.2"
     )]
     UnknownImport { source_name: String, import: String },
     #[error("plugin {source_name} does not fit the wikidash:importer world: {detail}")]
     Link { source_name: String, detail: String },
-    #[error("plugin {source_name} failed while describing itself: {source}")]
-    Describe { source_name: String, source: Box<JobError> },
+    #[error("plugin {source_name} failed while describing itself: {reason}")]
+    Describe { source_name: String, reason: Box<JobError> },
     #[error("cannot set up the plugin runtime: {0}")]
     Engine(String),
 }

@@ -34,6 +34,8 @@ pub struct Plugin {
 
 struct PluginInner {
     manifest: Manifest,
+    /// Where the plugin came from: `built-in …` or a file path.
+    source_name: String,
     pre: ImporterPre<CallState>,
     engine: Engine,
     http: HttpClient,
@@ -97,7 +99,7 @@ impl Runtime {
 
         let described = describe(&pre, &self.engine, &self.http, &self.config, source_name)
             .await
-            .map_err(|error| LoadError::Describe { source_name: source_name.to_string(), source: Box::new(error) })?;
+            .map_err(|error| LoadError::Describe { source_name: source_name.to_string(), reason: Box::new(error) })?;
         let manifest = Manifest::check(ManifestFields {
             source_name,
             id: &described.id,
@@ -107,11 +109,12 @@ impl Runtime {
             job_kinds: &described.job_kinds,
             description: &described.description,
         })
-        .map_err(|source| LoadError::Manifest { source_name: source_name.to_string(), source })?;
+        .map_err(|reason| LoadError::Manifest { source_name: source_name.to_string(), reason })?;
 
         Ok(Plugin {
             inner: Arc::new(PluginInner {
                 manifest,
+                source_name: source_name.to_string(),
                 pre,
                 engine: self.engine.clone(),
                 http: self.http.clone(),
@@ -127,7 +130,7 @@ impl Runtime {
         for (name, _item) in component_type.imports(&self.engine) {
             if let Some(version) = interface_version(name) {
                 check_api_version(source_name, version)
-                    .map_err(|source| LoadError::Manifest { source_name: source_name.to_string(), source })?;
+                    .map_err(|reason| LoadError::Manifest { source_name: source_name.to_string(), reason })?;
             } else if !name.starts_with("wasi:") {
                 return Err(LoadError::UnknownImport {
                     source_name: source_name.to_string(),
@@ -169,6 +172,16 @@ fn spawn_epoch_ticker(engine: Engine, stop: Arc<AtomicBool>) {
 impl Plugin {
     pub fn manifest(&self) -> &Manifest {
         &self.inner.manifest
+    }
+
+    /// Whether `self` and `other` are the same loaded plugin.
+    pub fn same_as(&self, other: &Plugin) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Where the plugin came from: `built-in …` or the path of its file.
+    pub fn source_name(&self) -> &str {
+        &self.inner.source_name
     }
 
     /// `id version`, as messages name the plugin.

@@ -8,7 +8,7 @@ use wikidash_core::{Campaign, WikiUrl};
 use crate::records::{StoredCampaign, WikiEntry};
 use crate::tables::{
     CAMPAIGN_NAMES, CAMPAIGN_PAGES, CAMPAIGNS, DAY_ROWS, FETCH_MARKS, META, META_NEXT_CAMPAIGN, META_NEXT_WIKI,
-    SYNC_RUNS, WIKI_DAYS, WIKI_IDS, WIKIS,
+    SCOPE_LISTS, SYNC_RUNS, UPLOAD_MARKS, WIKI_DAYS, WIKI_IDS, WIKIS,
 };
 use crate::{Store, StoreError, next_id};
 
@@ -22,6 +22,7 @@ impl Store {
                 return Err(StoreError::CampaignExists { name: campaign.name.clone() });
             }
             let wiki_ids = campaign.wikis.iter().map(|url| wiki_id_in(&write, url)).collect::<Result<Vec<_>, _>>()?;
+            let uploads_wiki_id = campaign.uploads_wiki.as_ref().map(|url| wiki_id_in(&write, url)).transpose()?;
             let id = next_id(&mut write.open_table(META)?, META_NEXT_CAMPAIGN)?;
             let participant_ids: BTreeMap<String, u32> = campaign
                 .participants
@@ -33,6 +34,7 @@ impl Store {
                 id,
                 campaign: campaign.clone(),
                 wiki_ids,
+                uploads_wiki_id,
                 next_participant_id: campaign.participants.len() as u32 + 1,
                 participant_ids,
                 created_at: now,
@@ -132,6 +134,9 @@ impl Store {
                     }
                     marks.remove((stored.id, wiki, id))?;
                 }
+                if let Some(uploads_wiki) = stored.uploads_wiki_id {
+                    write.open_table(UPLOAD_MARKS)?.remove((stored.id, uploads_wiki, id))?;
+                }
                 removed.push(participant.clone());
             }
         }
@@ -155,6 +160,10 @@ impl Store {
             marks.retain_in((id, 0, 0)..=(id, u32::MAX, u32::MAX), |_, _| false)?;
             let mut pages = write.open_table(CAMPAIGN_PAGES)?;
             pages.retain_in((id, 0, 0u64)..=(id, u32::MAX, u64::MAX), |_, _| false)?;
+            let mut upload_marks = write.open_table(UPLOAD_MARKS)?;
+            upload_marks.retain_in((id, 0, 0)..=(id, u32::MAX, u32::MAX), |_, _| false)?;
+            let mut scope = write.open_table(SCOPE_LISTS)?;
+            scope.retain_in((id, 0)..=(id, u32::MAX), |_, _| false)?;
             let mut runs = write.open_table(SYNC_RUNS)?;
             runs.retain_in((id, 0u64)..=(id, u64::MAX), |_, _| false)?;
             write.open_table(CAMPAIGNS)?.remove(id)?;

@@ -51,10 +51,11 @@ impl<T: Serialize + DeserializeOwned + Debug + 'static> Value for Json<T> {
 }
 
 /// Bytes of one encoded [`DayRow`].
-const DAY_ROW_WIDTH: usize = 4 + 8 + 1 + 8 + 8;
+const DAY_ROW_WIDTH: usize = 4 + 8 + 1 + 8 + 8 + 8 + 8 + 4;
 
-/// [`DayRow`] as fixed-width bytes: edits u32, bytes added u64, created u8, first and last
-/// revision i64, all little-endian.
+/// [`DayRow`] as fixed-width little-endian bytes: edits u32, bytes added u64, created u8,
+/// first and last revision i64, last revision id u64, references added i64, references
+/// unknown u32.
 #[derive(Debug)]
 pub struct DayRowValue;
 
@@ -70,12 +71,17 @@ impl Value for DayRowValue {
     where
         Self: 'a,
     {
+        let u64_at = |at: usize| u64::from_le_bytes(data[at..at + 8].try_into().unwrap());
+        let i64_at = |at: usize| i64::from_le_bytes(data[at..at + 8].try_into().unwrap());
         DayRow {
             edits: u32::from_le_bytes(data[0..4].try_into().unwrap()),
-            bytes_added: u64::from_le_bytes(data[4..12].try_into().unwrap()),
+            bytes_added: u64_at(4),
             created: data[12] != 0,
-            first_revision: i64::from_le_bytes(data[13..21].try_into().unwrap()),
-            last_revision: i64::from_le_bytes(data[21..29].try_into().unwrap()),
+            first_revision: i64_at(13),
+            last_revision: i64_at(21),
+            last_rev_id: u64_at(29),
+            references_added: i64_at(37),
+            references_unknown: u32::from_le_bytes(data[45..49].try_into().unwrap()),
         }
     }
 
@@ -89,11 +95,14 @@ impl Value for DayRowValue {
         bytes[12] = u8::from(row.created);
         bytes[13..21].copy_from_slice(&row.first_revision.to_le_bytes());
         bytes[21..29].copy_from_slice(&row.last_revision.to_le_bytes());
+        bytes[29..37].copy_from_slice(&row.last_rev_id.to_le_bytes());
+        bytes[37..45].copy_from_slice(&row.references_added.to_le_bytes());
+        bytes[45..49].copy_from_slice(&row.references_unknown.to_le_bytes());
         bytes
     }
 
     fn type_name() -> TypeName {
-        TypeName::new("wikidash::DayRow.v1")
+        TypeName::new("wikidash::DayRow.v2")
     }
 }
 
@@ -140,8 +149,16 @@ mod tests {
 
     #[test]
     fn day_row_round_trips() {
-        let row =
-            DayRow { edits: 7, bytes_added: 1 << 40, created: true, first_revision: -5, last_revision: 1_700_000_000 };
+        let row = DayRow {
+            edits: 7,
+            bytes_added: 1 << 40,
+            created: true,
+            first_revision: -5,
+            last_revision: 1_700_000_000,
+            last_rev_id: u64::MAX - 1,
+            references_added: -12,
+            references_unknown: 3,
+        };
         let bytes = DayRowValue::as_bytes(&row);
         assert_eq!(DayRowValue::from_bytes(&bytes), row);
     }

@@ -195,20 +195,18 @@ impl Store {
                         record.deleted = false;
                         record
                     }
-                    None => PageRecord {
-                        title: seen.title.clone(),
-                        namespace: seen.namespace,
-                        redirect: None,
-                        deleted: false,
-                        checked_at: None,
-                    },
+                    None => {
+                        PageRecord { title: seen.title.clone(), namespace: seen.namespace, ..PageRecord::default() }
+                    }
                 };
                 pages.insert((wiki, seen.page_id), &record)?;
             }
 
             let mut marks = write.open_table(FETCH_MARKS)?;
             for &participant in &batch.participants {
-                marks.insert((campaign, wiki, participant), batch.fetched_until)?;
+                let retry = batch.retry_from.iter().find(|(id, _)| *id == participant).map(|(_, from)| *from);
+                let mark = retry.map_or(batch.fetched_until, |from| from.min(batch.fetched_until));
+                marks.insert((campaign, wiki, participant), mark)?;
             }
         }
         write.commit()?;

@@ -9,6 +9,7 @@
 mod campaigns;
 mod codec;
 mod data;
+mod enrichment;
 mod error;
 pub mod records;
 pub mod tables;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use redb::{Database, ReadableDatabase, ReadableTable};
 
 pub use data::RowKey;
+pub use enrichment::UploadSeen;
 pub use error::StoreError;
 pub use records::{BatchWrite, PageSeen, RowWrite, RunLog, StoredCampaign, WikiEntry, WikiRun};
 use tables::{META, META_SCHEMA_VERSION, SCHEMA_VERSION};
@@ -86,6 +88,13 @@ impl Store {
             write.open_table(tables::WIKI_DAYS)?;
             write.open_table(tables::FETCH_MARKS)?;
             write.open_table(tables::SYNC_RUNS)?;
+            write.open_table(tables::UPLOADS)?;
+            write.open_table(tables::UPLOAD_MARKS)?;
+            write.open_table(tables::SCOPE_LISTS)?;
+            write.open_table(tables::VIEWS)?;
+            write.open_table(tables::VIEW_MARKS)?;
+            write.open_table(tables::RATINGS)?;
+            write.open_table(tables::QUALITY)?;
         }
         write.commit()?;
         Ok(())

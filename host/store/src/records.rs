@@ -14,6 +14,9 @@ pub struct StoredCampaign {
     pub campaign: Campaign,
     /// Wiki ids, in the order of `campaign.wikis`.
     pub wiki_ids: Vec<u32>,
+    /// Wiki id of `campaign.uploads_wiki`.
+    #[serde(default)]
+    pub uploads_wiki_id: Option<u32>,
     /// Participant name → participant id.
     pub participant_ids: BTreeMap<String, u32>,
     pub next_participant_id: u32,
@@ -68,6 +71,9 @@ pub struct BatchWrite {
     pub pages: Vec<PageSeen>,
     /// The fetch covered every revision up to this instant (Unix seconds).
     pub fetched_until: i64,
+    /// Participants whose fetch mark stays earlier than `fetched_until`, at the given instant,
+    /// so the next sync fetches from there again (their references could not all be counted).
+    pub retry_from: Vec<(u32, i64)>,
 }
 
 /// The log of one sync of one campaign, kept so users can see when each wiki last synced.
@@ -76,6 +82,9 @@ pub struct RunLog {
     pub started_at: i64,
     pub finished_at: i64,
     pub wikis: Vec<WikiRun>,
+    /// Failed scope refreshes.
+    #[serde(default)]
+    pub scope_errors: Vec<String>,
 }
 
 /// One wiki's part of a sync.
@@ -90,6 +99,6 @@ pub struct WikiRun {
 
 impl RunLog {
     pub fn succeeded(&self) -> bool {
-        self.wikis.iter().all(|wiki| wiki.errors.is_empty())
+        self.scope_errors.is_empty() && self.wikis.iter().all(|wiki| wiki.errors.is_empty())
     }
 }

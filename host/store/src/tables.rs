@@ -5,13 +5,13 @@
 //! contiguous range.
 
 use redb::TableDefinition;
-use wikidash_core::records::{AccountRecord, PageRecord};
+use wikidash_core::records::{AccountRecord, PageRecord, QualityRecord, ScopeList, UploadRecord, ViewsMark};
 
 use crate::codec::{DayRowValue, Json, WikiDayValue};
 use crate::records::{RunLog, StoredCampaign, WikiEntry};
 
 /// Layout version of the file. Opening a file with another version is refused.
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// Counters and the schema version, by name.
 pub const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
@@ -49,6 +49,28 @@ pub const FETCH_MARKS: TableDefinition<(u32, u32, u32), i64> = TableDefinition::
 
 /// (campaign, run number counting from 1) → what the sync did.
 pub const SYNC_RUNS: TableDefinition<(u32, u64), Json<RunLog>> = TableDefinition::new("sync_runs");
+
+/// (uploads wiki, file page id) → a participant's upload.
+pub const UPLOADS: TableDefinition<(u32, u64), Json<UploadRecord>> = TableDefinition::new("uploads");
+
+/// (campaign, uploads wiki, participant) → Unix seconds up to which the participant's uploads
+/// have been fetched.
+pub const UPLOAD_MARKS: TableDefinition<(u32, u32, u32), i64> = TableDefinition::new("upload_marks");
+
+/// (campaign, scope source position counting from 0) → the source's last list of pages.
+pub const SCOPE_LISTS: TableDefinition<(u32, u32), Json<ScopeList>> = TableDefinition::new("scope_lists");
+
+/// (wiki, page id, day) → user views of the article that day (UTC, as the pageviews API counts).
+pub const VIEWS: TableDefinition<(u32, u64, i32), u64> = TableDefinition::new("views");
+
+/// (wiki, page id) → how far the article's views have been fetched.
+pub const VIEW_MARKS: TableDefinition<(u32, u64), Json<ViewsMark>> = TableDefinition::new("view_marks");
+
+/// (wiki, page id, day) → the article's quality class that day; empty for unassessed.
+pub const RATINGS: TableDefinition<(u32, u64, i32), &str> = TableDefinition::new("ratings");
+
+/// (wiki, revision id) → the quality model's answer for that revision.
+pub const QUALITY: TableDefinition<(u32, u64), Json<QualityRecord>> = TableDefinition::new("quality");
 
 pub const META_SCHEMA_VERSION: &str = "schema_version";
 pub const META_NEXT_CAMPAIGN: &str = "next_campaign_id";

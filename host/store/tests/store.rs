@@ -19,7 +19,7 @@ fn campaign() -> Campaign {
 }
 
 fn row(edits: u32, bytes: u64, last: i64) -> DayRow {
-    DayRow { edits, bytes_added: bytes, created: false, first_revision: last - 10, last_revision: last }
+    DayRow { edits, bytes_added: bytes, first_revision: last - 10, last_revision: last, ..DayRow::default() }
 }
 
 fn rows_of(store: &Store, campaign: u32) -> Vec<(u32, u32, i32, u64, DayRow)> {
@@ -40,6 +40,7 @@ fn batch(stored: &wikidash_store::StoredCampaign, participants: Vec<u32>, rows: 
         rows,
         pages: vec![PageSeen { page_id: 5, title: "Alpha".into(), namespace: 0 }],
         fetched_until: 1_000,
+        retry_from: Vec::new(),
     }
 }
 
@@ -131,7 +132,7 @@ fn other_schema_version_is_refused() {
     }
     let error = Store::open(&path).err().expect("schema 99 must be refused");
     let message = error.to_string();
-    assert!(matches!(error, StoreError::Schema { found: 99, expected: 1, .. }), "{message}");
+    assert!(matches!(error, StoreError::Schema { found: 99, expected: 2, .. }), "{message}");
     assert!(message.contains("schema 99"), "{message}");
 }
 
@@ -170,6 +171,19 @@ fn writing_a_batch_twice_counts_once() {
     let marks = store.fetch_marks(stored.id, stored.wiki_ids[0]).unwrap();
     assert_eq!(marks.get(&1), Some(&1_000));
     assert_eq!(marks.get(&2), Some(&1_000));
+}
+
+#[test]
+fn retry_from_keeps_a_participants_mark_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("db.redb")).unwrap();
+    let stored = store.create_campaign(&campaign(), 0).unwrap();
+    let mut write = batch(&stored, vec![1, 2], vec![]);
+    write.retry_from = vec![(2, 400)];
+    store.write_batch(&write).unwrap();
+    let marks = store.fetch_marks(stored.id, stored.wiki_ids[0]).unwrap();
+    assert_eq!(marks[&1], 1_000);
+    assert_eq!(marks[&2], 400);
 }
 
 #[test]
@@ -227,6 +241,7 @@ fn batch_updates_page_titles_and_keeps_lookup_results() {
                     redirect: Some(false),
                     deleted: true,
                     checked_at: Some(9),
+                    replaced_by: None,
                 },
             )],
         )
@@ -340,6 +355,7 @@ fn accounts_and_runs_round_trip() {
         started_at: 10,
         finished_at: 20,
         wikis: vec![WikiRun { wiki: "w".into(), revisions: 3, requests: 4, errors: vec![] }],
+        scope_errors: vec![],
     };
     store.record_run(stored.id, &run).unwrap();
     assert_eq!(store.runs(stored.id).unwrap(), vec![run]);
@@ -354,6 +370,7 @@ fn runs_in_the_same_second_are_all_kept() {
         started_at: 10,
         finished_at: 10,
         wikis: vec![WikiRun { wiki: "w".into(), revisions: 1, requests: 1, errors: vec![] }],
+        scope_errors: vec![],
     };
     let failed =
         RunLog { wikis: vec![WikiRun { errors: vec!["HTTP 503".into()], ..ok.wikis[0].clone() }], ..ok.clone() };

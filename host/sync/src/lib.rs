@@ -8,27 +8,35 @@
 //! "no data": the rows it would have replaced stay as they were.
 
 mod error;
+mod jobs;
 mod plugins;
 mod progress;
+mod quality;
 mod report;
+pub mod scope;
 mod settings;
 mod summary;
+mod uploads;
 mod wiki;
 
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
-use futures::future::join_all;
+use futures::future::{join, join_all};
 use tracing::{Instrument, info, info_span};
 use wikidash_runtime::{JobContext, Runtime};
-use wikidash_store::{RunLog, Store};
+use wikidash_store::{Store, StoredCampaign};
 
 pub use error::SyncError;
 pub use plugins::PluginSet;
 pub use progress::{NoProgress, Progress};
+pub use quality::QualitySummary;
 pub use report::campaign_report;
 pub use settings::SyncSettings;
-pub use summary::{SyncSummary, WikiSummary};
+pub use summary::{ScopeSummary, SyncSummary, UploadsSummary, WikiSummary};
+
+use jobs::Jobs;
+use scope::ScopeIndex;
 
 /// Runs syncs against one store with one set of plugins.
 pub struct Syncer {
@@ -43,8 +51,9 @@ impl Syncer {
         Syncer { store, runtime, plugins, settings }
     }
 
-    /// Sync campaign `name` up to `now` (Unix seconds). The wikis of the campaign sync at the
-    /// same time; requests to one host still go one at a time.
+    /// Sync campaign `name` up to `now` (Unix seconds). Scope sources refresh first; then the
+    /// campaign's wikis and its uploads wiki sync at the same time, while requests to one host
+    /// still go one at a time.
     pub async fn sync_campaign(&self, name: &str, now: i64, progress: &dyn Progress) -> Result<SyncSummary, SyncError> {
         let stored = self
             .store_call({
@@ -52,37 +61,36 @@ impl Syncer {
                 move |store| store.campaign(&name)
             })
             .await?;
-        let context = JobContext {
-            campaign: stored.campaign.name.clone(),
-            campaign_wiki_origins: stored.campaign.wikis.iter().map(|wiki| wiki.origin()).collect(),
-        };
-        let span = info_span!("sync", campaign = %stored.campaign.name);
+        let campaign = &stored.campaign;
+        let mut origins: Vec<String> = campaign.wikis.iter().map(|wiki| wiki.origin()).collect();
+        if let Some(uploads) = &campaign.uploads_wiki {
+            origins.push(uploads.origin());
+        }
+        let context = JobContext { campaign: campaign.name.clone(), campaign_wiki_origins: origins };
+        let span = info_span!("sync", campaign = %campaign.name);
         async {
-            info!(
-                wikis = stored.campaign.wikis.len(),
-                participants = stored.campaign.participants.len(),
-                "sync started"
-            );
-            let runs = stored.campaign.wikis.iter().enumerate().map(|(index, url)| {
-                let job = wiki::WikiSync {
+            info!(wikis = campaign.wikis.len(), participants = campaign.participants.len(), "sync started");
+            let scope = scope::refresh(self, &stored, &Jobs::new(self, &context), now, progress).await;
+            let index = self.scope_index(&stored).await?;
+            let wiki_runs = campaign.wikis.iter().enumerate().map(|(index_in_campaign, url)| {
+                let sync = wiki::WikiSync {
                     syncer: self,
                     stored: &stored,
-                    index,
+                    index: index_in_campaign,
                     url,
-                    context: &context,
+                    jobs: Jobs::new(self, &context),
+                    service_jobs: Jobs::new(self, &context),
+                    scope: &index,
                     now,
                     progress,
-                    unavailable: AtomicBool::new(false),
                 };
-                job.run()
+                sync.run()
             });
-            let wikis = join_all(runs).await;
-            let summary = SyncSummary { campaign: stored.campaign.name.clone(), started_at: now, wikis };
-            let run = RunLog {
-                started_at: now,
-                finished_at: now_seconds(),
-                wikis: summary.wikis.iter().map(WikiSummary::to_run).collect(),
-            };
+            let uploads_jobs = Jobs::new(self, &context);
+            let (wikis, uploads) =
+                join(join_all(wiki_runs), uploads::sync_uploads(self, &stored, &uploads_jobs, now, progress)).await;
+            let summary = SyncSummary { campaign: campaign.name.clone(), started_at: now, scope, wikis, uploads };
+            let run = summary.to_run(now_seconds());
             let campaign_id = stored.id;
             self.store_call(move |store| store.record_run(campaign_id, &run)).await?;
             info!(errors = summary.error_count(), "sync finished");
@@ -90,6 +98,13 @@ impl Syncer {
         }
         .instrument(span)
         .await
+    }
+
+    /// The campaign's scope index from the stored scope lists.
+    async fn scope_index(&self, stored: &StoredCampaign) -> Result<ScopeIndex, SyncError> {
+        let campaign_id = stored.id;
+        let lists = self.store_call(move |store| store.scope_lists(campaign_id)).await?;
+        Ok(ScopeIndex::new(stored, &lists, &wiki_ids_by_url(stored)))
     }
 
     /// Run a store operation on the blocking pool: redb does synchronous I/O.
@@ -104,6 +119,16 @@ impl Syncer {
             .map_err(|error| SyncError::Internal(error.to_string()))?
             .map_err(SyncError::Store)
     }
+}
+
+/// Map each of the campaign's wikis (and its uploads wiki) from API URL to wiki id.
+pub(crate) fn wiki_ids_by_url(stored: &StoredCampaign) -> HashMap<String, u32> {
+    let mut ids: HashMap<String, u32> =
+        stored.campaign.wikis.iter().zip(&stored.wiki_ids).map(|(url, id)| (url.to_string(), *id)).collect();
+    if let (Some(url), Some(id)) = (&stored.campaign.uploads_wiki, stored.uploads_wiki_id) {
+        ids.insert(url.to_string(), id);
+    }
+    ids
 }
 
 /// Return the current time in Unix seconds.

@@ -1,24 +1,48 @@
-//! Building a campaign's report from the store: the join of day rows, pages, accounts and
-//! run logs that the pure aggregator needs.
+//! Building a campaign's report from the store: the join of day rows, pages, accounts, scope
+//! lists, views, ratings, quality scores, uploads and run logs that the pure aggregator needs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use wikidash_aggregate::aggregator::iso8601;
-use wikidash_aggregate::{Aggregator, ParticipantFacts, Report, SyncReport};
+use wikidash_aggregate::{
+    AggregateInput, Aggregator, Enrichment, PageKey, ParticipantFacts, Report, ScopeReport, SyncReport, UploadFacts,
+};
+use wikidash_core::Day;
 use wikidash_core::records::PageRecord;
-use wikidash_store::{Store, StoreError, StoredCampaign};
+use wikidash_store::{RunLog, Store, StoreError, StoredCampaign};
 
-/// Build the report of `stored` from the store's current contents, without network.
-pub fn campaign_report(store: &Store, stored: &StoredCampaign) -> Result<Report, StoreError> {
+use crate::scope::{ScopeIndex, match_key};
+use crate::uploads::campaign_uploads;
+use crate::wiki_ids_by_url;
+
+/// Days after a day ends before its page views are final (see the views stage).
+const VIEWS_SETTLE_DAYS: i32 = 2;
+
+/// Build the report of `stored` from the store's current contents at `now` (Unix seconds),
+/// without network.
+pub fn campaign_report(store: &Store, stored: &StoredCampaign, now: i64) -> Result<Report, StoreError> {
     let campaign = &stored.campaign;
     let names: Vec<&str> = campaign.participants.iter().map(String::as_str).collect();
+    let lists = store.scope_lists(stored.id)?;
+    let scope = ScopeIndex::new(stored, &lists, &wiki_ids_by_url(stored));
 
     let mut accounts_per_wiki = Vec::with_capacity(stored.wiki_ids.len());
-    let mut pages: HashMap<(usize, u64), PageRecord> = HashMap::new();
+    let mut pages: HashMap<PageKey, PageRecord> = HashMap::new();
+    let mut in_scope: HashSet<PageKey> = HashSet::new();
+    let mut languages = Vec::with_capacity(stored.wiki_ids.len());
     for (index, &wiki_id) in stored.wiki_ids.iter().enumerate() {
         accounts_per_wiki.push(store.accounts(wiki_id, &names)?);
-        let ids = store.campaign_page_ids(stored.id, wiki_id)?;
-        for (page_id, record) in store.pages(wiki_id, &ids)? {
+        let site = store.wiki(wiki_id)?.and_then(|entry| entry.site);
+        languages.push(campaign.wikis[index].wikimedia_project().and_then(|project| project.language));
+        let mut ids = store.campaign_page_ids(stored.id, wiki_id)?;
+        let mut found = store.pages(wiki_id, &ids)?;
+        // Pages whose id changed count under their new id; load those pages too.
+        ids = found.values().filter_map(|page| page.replaced_by).collect();
+        found.extend(store.pages(wiki_id, &ids)?);
+        for (page_id, record) in found {
+            if scope.contains(wiki_id, page_id, &match_key(&record.title, Some(record.namespace), site.as_ref())) {
+                in_scope.insert((index, page_id));
+            }
             pages.insert((index, page_id), record);
         }
     }
@@ -34,24 +58,112 @@ pub fn campaign_report(store: &Store, stored: &StoredCampaign) -> Result<Report,
     let wiki_index: HashMap<u32, usize> = stored.wiki_ids.iter().enumerate().map(|(index, &id)| (id, index)).collect();
     let participant_index: HashMap<u32, usize> =
         campaign.participants.iter().enumerate().map(|(index, name)| (stored.participant_ids[name], index)).collect();
-    let mut aggregator = Aggregator::new(campaign, &facts, &pages);
+    let today = Day::of_instant(now, campaign.time_zone);
+    let input = AggregateInput {
+        campaign,
+        participants: &facts,
+        pages: &pages,
+        in_scope: campaign.is_scoped().then_some(&in_scope),
+        today,
+    };
+    let mut aggregator = Aggregator::new(input);
+    let mut latest_revision: HashMap<PageKey, (i64, u64)> = HashMap::new();
     store.for_each_row(stored.id, |key, row| {
-        if let (Some(&wiki), Some(&participant)) = (wiki_index.get(&key.wiki), participant_index.get(&key.participant))
-        {
-            aggregator.add_row(wiki, participant, key.day, key.page_id, &row);
+        let (Some(&wiki), Some(&participant)) = (wiki_index.get(&key.wiki), participant_index.get(&key.participant))
+        else {
+            return;
+        };
+        let page_id = pages.get(&(wiki, key.page_id)).and_then(|page| page.replaced_by).unwrap_or(key.page_id);
+        aggregator.add_row(wiki, participant, key.day, page_id, &row);
+        let latest = latest_revision.entry((wiki, page_id)).or_insert((row.last_revision, row.last_rev_id));
+        if (row.last_revision, row.last_rev_id) > *latest {
+            *latest = (row.last_revision, row.last_rev_id);
         }
     })?;
-    Ok(aggregator.finish(sync_reports(store, stored)?))
+
+    let enrichment = enrichment(store, stored, &pages, &latest_revision, languages, now)?;
+    Ok(aggregator.finish(enrichment))
 }
 
-fn sync_reports(store: &Store, stored: &StoredCampaign) -> Result<Vec<SyncReport>, StoreError> {
-    let runs = store.runs(stored.id)?;
-    let reports = stored
+fn enrichment(
+    store: &Store,
+    stored: &StoredCampaign,
+    pages: &HashMap<PageKey, PageRecord>,
+    latest_revision: &HashMap<PageKey, (i64, u64)>,
+    wiki_languages: Vec<Option<String>>,
+    now: i64,
+) -> Result<Enrichment, StoreError> {
+    let mut enrichment = Enrichment {
+        views_through: Some(Day(Day::of_instant(now, chrono_tz::UTC).0 - VIEWS_SETTLE_DAYS)),
+        wiki_languages,
+        ..Enrichment::default()
+    };
+    let tracked = &stored.campaign.namespaces;
+    for (&(index, page_id), page) in pages {
+        if !tracked.contains(&page.namespace) {
+            continue;
+        }
+        let wiki_id = stored.wiki_ids[index];
+        let views = store.views(wiki_id, page_id)?;
+        if !views.is_empty() {
+            enrichment.views.insert((index, page_id), views);
+        }
+        let ratings = store.ratings(wiki_id, page_id)?;
+        if !ratings.is_empty() {
+            enrichment.ratings.insert((index, page_id), ratings);
+        }
+        if let Some((_, rev_id)) = latest_revision.get(&(index, page_id))
+            && let Some(record) = store.quality(wiki_id, &[*rev_id])?.remove(rev_id)
+        {
+            enrichment.quality.insert((index, page_id), record);
+        }
+    }
+
+    if let (Some(url), Some(wiki_id)) = (&stored.campaign.uploads_wiki, stored.uploads_wiki_id) {
+        let uploads = store.uploads(wiki_id)?;
+        let base = url.as_str().trim_end_matches("api.php");
+        enrichment.uploads = campaign_uploads(stored, &uploads)
+            .into_iter()
+            .map(|(page_id, upload)| UploadFacts {
+                title: upload.title.clone(),
+                page_url: format!("{base}index.php?curid={page_id}"),
+                user: upload.user.clone(),
+                timestamp: upload.timestamp,
+                usage: upload.usage,
+                deleted: upload.deleted,
+                thumb_url: upload.thumb_url.clone(),
+            })
+            .collect();
+    }
+
+    let lists = store.scope_lists(stored.id)?;
+    enrichment.scope = stored
         .campaign
-        .wikis
+        .scope
         .iter()
-        .map(|url| {
-            let wiki = url.to_string();
+        .enumerate()
+        .map(|(position, source)| {
+            let list = lists.get(&(position as u32));
+            ScopeReport {
+                source: source.label(),
+                pages: list.map_or(0, |list| list.pages.len() as u64),
+                fetched_at: list.and_then(|list| list.fetched_at).map(iso8601),
+                error: list.and_then(|list| list.error.clone()),
+            }
+        })
+        .collect();
+    enrichment.sync = sync_reports(stored, &store.runs(stored.id)?);
+    Ok(enrichment)
+}
+
+fn sync_reports(stored: &StoredCampaign, runs: &[RunLog]) -> Vec<SyncReport> {
+    let mut names: Vec<String> = stored.campaign.wikis.iter().map(ToString::to_string).collect();
+    if let Some(uploads) = &stored.campaign.uploads_wiki {
+        names.push(format!("{uploads} (uploads)"));
+    }
+    names
+        .into_iter()
+        .map(|wiki| {
             let attempts: Vec<_> = runs
                 .iter()
                 .filter_map(|run| run.wikis.iter().find(|entry| entry.wiki == wiki).map(|entry| (run, entry)))
@@ -59,12 +171,11 @@ fn sync_reports(store: &Store, stored: &StoredCampaign) -> Result<Vec<SyncReport
             let last_attempt = attempts.last();
             let last_success = attempts.iter().rev().find(|(_, entry)| entry.errors.is_empty());
             SyncReport {
-                wiki,
                 last_success: last_success.map(|(run, _)| iso8601(run.finished_at)),
                 last_attempt: last_attempt.map(|(run, _)| iso8601(run.finished_at)),
                 errors: last_attempt.map(|(_, entry)| entry.errors.clone()).unwrap_or_default(),
+                wiki,
             }
         })
-        .collect();
-    Ok(reports)
+        .collect()
 }

@@ -20,6 +20,12 @@ pub struct SyncSettings {
     pub missing_account_max_age: Duration,
     /// How long a page's title, redirect and deletion status are trusted.
     pub page_max_age: Duration,
+    /// How long an article's quality rating is trusted.
+    pub rating_max_age: Duration,
+    /// Count references added with the reference-counter service (Wikimedia wikis only).
+    pub count_references: bool,
+    /// Fetch articles' daily views from the pageviews API (Wikimedia wikis only).
+    pub fetch_views: bool,
 }
 
 impl Default for SyncSettings {
@@ -32,6 +38,9 @@ impl Default for SyncSettings {
             account_max_age: Duration::from_secs(7 * 86_400),
             missing_account_max_age: Duration::from_secs(86_400),
             page_max_age: Duration::from_secs(86_400),
+            rating_max_age: Duration::from_secs(86_400),
+            count_references: true,
+            fetch_views: true,
         }
     }
 }

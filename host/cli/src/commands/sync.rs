@@ -74,6 +74,13 @@ fn warn_without_contact(store: &wikidash_store::Store, names: &[String], setting
 
 fn print_summary(summary: &SyncSummary) {
     println!("Synced {}:", summary.campaign);
+    for source in &summary.scope {
+        let state = if source.refreshed { "refreshed" } else { "up to date" };
+        println!("  scope {}: {} page(s), {state}", source.source, source.pages);
+        if let Some(error) = &source.error {
+            println!("    failed: {error}");
+        }
+    }
     for wiki in &summary.wikis {
         println!(
             "  {}: {}/{} participant batches, {} revisions, {} accounts and {} pages looked up, {} requests",
@@ -91,7 +98,22 @@ fn print_summary(summary: &SyncSummary) {
         for (name, reason) in &wiki.invalid_accounts {
             println!("    the wiki rejects the username {name:?}: {reason}");
         }
+        if wiki.references_counted + wiki.references_pending > 0 || wiki.ratings_checked + wiki.views_checked > 0 {
+            println!(
+                "    references counted for {} revisions ({} pending), {} ratings and {} articles' views read",
+                wiki.references_counted, wiki.references_pending, wiki.ratings_checked, wiki.views_checked
+            );
+        }
         for error in &wiki.errors {
+            println!("    failed: {error}");
+        }
+    }
+    if let Some(uploads) = &summary.uploads {
+        println!(
+            "  uploads on {}: {} listed, {} usage counts and {} file details read",
+            uploads.wiki, uploads.uploads, uploads.usage_checked, uploads.files_checked
+        );
+        for error in &uploads.errors {
             println!("    failed: {error}");
         }
     }
