@@ -190,9 +190,21 @@ impl Route {
     }
 }
 
+/// A response computed from the request, for services whose answer depends on it.
+pub type Handler = Arc<dyn Fn(&FixtureRequest) -> FixtureResponse + Send + Sync>;
+
+/// A handler for every request whose method matches and whose decoded path starts with `prefix`.
+struct HandlerRoute {
+    method: String,
+    prefix: String,
+    handler: Handler,
+}
+
 #[derive(Default)]
 struct ServerState {
     routes: Vec<Route>,
+    /// Consulted when no route matches; the latest registration wins.
+    handlers: Vec<HandlerRoute>,
     /// Status that every request gets while set, see [`FixtureServer::fail_all`].
     failure: Option<u16>,
     log: Vec<FixtureRequest>,
@@ -207,9 +219,15 @@ impl ServerState {
             // `max_by_key` returns the last of equal elements, so the latest registration wins a tie.
             let route =
                 self.routes.iter().filter(|route| route.matches(&request)).max_by_key(|route| route.specificity());
-            match route {
-                Some(route) => route.response.clone(),
-                None => {
+            let handler = || {
+                self.handlers.iter().rev().find(|route| {
+                    route.method.eq_ignore_ascii_case(&request.method) && request.path.starts_with(&route.prefix)
+                })
+            };
+            match (route, handler()) {
+                (Some(route), _) => route.response.clone(),
+                (None, Some(route)) => (route.handler)(&request),
+                (None, None) => {
                     eprintln!(
                         "fixture server: no response is registered for {} {}{}; answering 404",
                         request.method,
@@ -272,6 +290,64 @@ impl FixtureServer {
     /// Registers the response for a POST to a decoded path (split at `?` as in
     /// [`FixtureServer::on`]) whose body parses as JSON equal to `body`. Key order and spacing
     /// do not matter. It wins over a registration for the same path without a body.
+    /// Answer every `method` request whose decoded path starts with `prefix` with `handler`'s
+    /// response, when no route registered with [`FixtureServer::on`] and friends matches.
+    pub fn on_handler(&self, method: &str, prefix: &str, handler: Handler) {
+        let mut state = self.state.lock().expect("fixture server state lock");
+        state.handlers.push(HandlerRoute { method: method.to_string(), prefix: prefix.to_string(), handler });
+    }
+
+    /// Serve one article's daily user views as the pageviews API does, for any requested range:
+    /// the days in range with views, or the API's 404 when there are none. `daily_views` are
+    /// (`YYYYMMDD`, views) pairs.
+    pub fn serve_pageviews(&self, project: &str, article: &str, daily_views: &[(&str, u64)]) {
+        let prefix = format!("/api/rest_v1/metrics/pageviews/per-article/{project}/all-access/user/{article}/daily/");
+        let (project, article) = (project.to_string(), article.to_string());
+        let days: Vec<(String, u64)> = daily_views.iter().map(|(day, views)| (day.to_string(), *views)).collect();
+        let handler_prefix = prefix.clone();
+        self.on_handler(
+            "GET",
+            &prefix,
+            Arc::new(move |request| {
+                let range = request.path.strip_prefix(&handler_prefix).unwrap_or_default();
+                let (start, end) = range.split_once('/').unwrap_or_default();
+                let (start, end) = (start.get(..8).unwrap_or_default(), end.get(..8).unwrap_or_default());
+                let in_range: Vec<(&str, u64)> = days
+                    .iter()
+                    .filter(|(day, views)| *views > 0 && start <= day.as_str() && day.as_str() <= end)
+                    .map(|(day, views)| (day.as_str(), *views))
+                    .collect();
+                if in_range.is_empty() {
+                    pageviews_not_found(&request.path)
+                } else {
+                    FixtureResponse::json(200, pageviews_body(&project, &article, &in_range))
+                }
+            }),
+        );
+    }
+
+    /// Serve reference counts as the reference counter does, for any batch of revision ids:
+    /// `counts` maps a revision id to its count, or to `None` for deleted text; ids not in it
+    /// are left out of the answer.
+    pub fn serve_reference_counts(&self, project: &str, language: &str, counts: &[(u64, Option<u32>)]) {
+        let path = reference_counter_path(project, language);
+        let table: std::collections::HashMap<u64, Option<u32>> = counts.iter().copied().collect();
+        self.on_handler(
+            "POST",
+            &path,
+            Arc::new(move |request| {
+                let requested: Vec<u64> = request
+                    .body_json()
+                    .and_then(|body| body.get("rev_ids").cloned())
+                    .and_then(|ids| serde_json::from_value(ids).ok())
+                    .unwrap_or_default();
+                let answer: Vec<(u64, Option<u32>)> =
+                    requested.iter().filter_map(|id| table.get(id).map(|count| (*id, *count))).collect();
+                FixtureResponse::json(200, reference_counts_body(&answer))
+            }),
+        );
+    }
+
     pub fn on_post_json(&self, decoded_path: &str, body: Value, response: FixtureResponse) {
         let (path, query) = split_query(decoded_path);
         self.add_route("POST", path, query, BodyMatch::Json(body), response);

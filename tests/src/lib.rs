@@ -6,3 +6,4 @@ pub mod cli;
 pub mod fixtures;
 pub mod mediawiki;
 pub mod proxy;
+pub mod services;

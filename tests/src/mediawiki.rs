@@ -450,7 +450,7 @@ fn body_has_sitename(body: &[u8]) -> bool {
 
 /// Sends an HTTP/1.0 GET and returns the status and body; the server closes the connection
 /// after the body.
-fn http_get(address: SocketAddr, path_and_query: &str, timeout: Duration) -> io::Result<(u16, Vec<u8>)> {
+pub fn http_get(address: SocketAddr, path_and_query: &str, timeout: Duration) -> io::Result<(u16, Vec<u8>)> {
     let mut stream = TcpStream::connect_timeout(&address, timeout)?;
     stream.set_read_timeout(Some(timeout))?;
     stream.set_write_timeout(Some(timeout))?;

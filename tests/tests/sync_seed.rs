@@ -381,3 +381,32 @@ fn added_participant_gets_their_whole_history() {
     assert_eq!(report["totals"]["total_edits"], 5);
     assert_eq!(report["participants"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+fn edits_of_the_last_seven_days_are_recent() {
+    let wiki = MediaWiki::start();
+    let wikidash = Wikidash::new("");
+    wikidash.create_campaign(&campaign_toml(&wiki.api_url(), "start = 2026-01-01\nend = 2030-12-31", ""));
+    // Alice edits now, and once at the start of 2026, outside the last seven days.
+    let old = wiki.maintenance_with_stdin(
+        "edit.php",
+        &["--user", "Alice", "--summary", "old", "Epsilon"],
+        Some("20260102000000"),
+        b"Epsilon.",
+    );
+    assert!(old.status.success(), "{}", String::from_utf8_lossy(&old.stderr));
+    let now = wiki.maintenance_with_stdin(
+        "edit.php",
+        &["--user", "Alice", "--summary", "now", "Epsilon"],
+        None,
+        b"Epsilon, today.",
+    );
+    assert!(now.status.success(), "{}", String::from_utf8_lossy(&now.stderr));
+    wikidash.run_ok(&["sync"]);
+
+    let report = wikidash.report("test");
+    assert_eq!(report["totals"]["total_edits"], 2);
+    assert_eq!(report["totals"]["recent_edits"], 1);
+    assert_eq!(participant(&report, "Alice")["recent_revisions"], 1);
+    assert_eq!(participant(&report, "Bob")["recent_revisions"], 0);
+}

@@ -69,6 +69,8 @@ struct SyncSection {
     page_recheck_hours: Option<f64>,
     /// Hours before an account's registration is looked up again.
     account_recheck_hours: Option<f64>,
+    /// Hours before a category, template, PetScan or article-list scope is fetched again.
+    scope_refresh_hours: Option<f64>,
     /// Count references added with the reference-counter service.
     count_references: Option<bool>,
     /// Fetch articles' daily views from the pageviews API.
@@ -232,6 +234,7 @@ fn sync_settings(section: &SyncSection) -> anyhow::Result<SyncSettings> {
         page_max_age: hours("page_recheck_hours", section.page_recheck_hours)?.unwrap_or(defaults.page_max_age),
         account_max_age: hours("account_recheck_hours", section.account_recheck_hours)?
             .unwrap_or(defaults.account_max_age),
+        scope_max_age: hours("scope_refresh_hours", section.scope_refresh_hours)?.unwrap_or(defaults.scope_max_age),
         count_references: section.count_references.unwrap_or(defaults.count_references),
         fetch_views: section.fetch_views.unwrap_or(defaults.fetch_views),
         ..defaults

@@ -18,9 +18,6 @@ use crate::jobs::{Jobs, job, options};
 use crate::summary::ScopeSummary;
 use crate::{Progress, Syncer};
 
-/// How long a dynamic scope list (category, template, PetScan, listed articles) is trusted.
-const SCOPE_MAX_AGE: Duration = Duration::from_secs(86_400);
-
 /// Titles per `pages-by-title` request.
 const TITLES_PER_REQUEST: usize = 50;
 
@@ -104,7 +101,7 @@ pub(crate) async fn refresh(
         let previous = lists.get(&index).cloned().unwrap_or_default();
         let mut summary =
             ScopeSummary { source: source.label(), pages: previous.pages.len(), ..ScopeSummary::default() };
-        if !is_due(source, &previous, now) {
+        if !is_due(source, &previous, now, syncer.settings.scope_max_age) {
             summaries.push(summary);
             continue;
         }
@@ -140,7 +137,7 @@ pub(crate) async fn refresh(
     summaries
 }
 
-fn is_due(source: &ScopeSource, list: &ScopeList, now: i64) -> bool {
+fn is_due(source: &ScopeSource, list: &ScopeList, now: i64, max_age: Duration) -> bool {
     let Some(fetched_at) = list.fetched_at else { return true };
     if list.error.is_some() {
         return true;
@@ -148,7 +145,7 @@ fn is_due(source: &ScopeSource, list: &ScopeList, now: i64) -> bool {
     match source {
         // A PagePile never changes.
         ScopeSource::PagePile { .. } => false,
-        _ => now.saturating_sub(fetched_at) >= SCOPE_MAX_AGE.as_secs() as i64,
+        _ => now.saturating_sub(fetched_at) >= max_age.as_secs() as i64,
     }
 }
 
@@ -232,8 +229,8 @@ async fn fetch_list(
     Ok(ScopeList { wiki: Some(wiki), pages, ..ScopeList::default() })
 }
 
-/// Look up listed article titles to learn their page ids, keeping ids learnt before so an
-/// article renamed since still counts.
+/// Look up listed article titles to learn their page ids. Ids learnt before are kept, so an
+/// article renamed since (whose old title now names a redirect) still counts by its id.
 async fn resolve_articles(
     jobs: &Jobs<'_>,
     wiki: &WikiUrl,
@@ -241,8 +238,7 @@ async fn resolve_articles(
     previous: &ScopeList,
     site: Option<&SiteRecord>,
 ) -> Result<ScopeList, String> {
-    let mut ids: HashMap<String, u64> =
-        previous.pages.iter().filter_map(|page| page.page_id.map(|id| (page.title.clone(), id))).collect();
+    let mut found: HashMap<String, u64> = HashMap::new();
     for chunk in titles.chunks(TITLES_PER_REQUEST) {
         let mut request = job("pages-by-title", wiki.as_str());
         request.titles = chunk.to_vec();
@@ -252,19 +248,28 @@ async fn resolve_articles(
                 let (Some(requested), PageStatus::Exists(page)) = (lookup.requested_title, lookup.status) else {
                     continue;
                 };
-                ids.insert(match_key(&requested, None, site), page.page_id);
+                found.insert(match_key(&requested, None, site), page.page_id);
             }
             Ok(())
         })
         .await?;
     }
-    let pages = titles
-        .iter()
-        .map(|title| {
-            let key = match_key(title, None, site);
-            ScopePage { page_id: ids.get(&key).copied(), title: key }
-        })
-        .collect();
+    let mut pages: Vec<ScopePage> = Vec::new();
+    for title in titles {
+        let key = match_key(title, None, site);
+        let mut ids: Vec<u64> =
+            previous.pages.iter().filter(|page| page.title == key).filter_map(|page| page.page_id).collect();
+        if let Some(id) = found.get(&key)
+            && !ids.contains(id)
+        {
+            ids.push(*id);
+        }
+        if ids.is_empty() {
+            pages.push(ScopePage { title: key, page_id: None });
+        } else {
+            pages.extend(ids.into_iter().map(|id| ScopePage { title: key.clone(), page_id: Some(id) }));
+        }
+    }
     Ok(ScopeList { wiki: Some(wiki.to_string()), pages, ..ScopeList::default() })
 }
 

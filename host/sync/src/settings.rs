@@ -18,10 +18,10 @@ pub struct SyncSettings {
     pub account_max_age: Duration,
     /// How long "no such account" is trusted before asking again.
     pub missing_account_max_age: Duration,
-    /// How long a page's title, redirect and deletion status are trusted.
+    /// How long a page's title, redirect and deletion status, and a file's usage and details, are trusted.
     pub page_max_age: Duration,
-    /// How long an article's quality rating is trusted.
-    pub rating_max_age: Duration,
+    /// How long a dynamic scope list (category, template, PetScan, listed articles) is trusted.
+    pub scope_max_age: Duration,
     /// Count references added with the reference-counter service (Wikimedia wikis only).
     pub count_references: bool,
     /// Fetch articles' daily views from the pageviews API (Wikimedia wikis only).
@@ -38,7 +38,7 @@ impl Default for SyncSettings {
             account_max_age: Duration::from_secs(7 * 86_400),
             missing_account_max_age: Duration::from_secs(86_400),
             page_max_age: Duration::from_secs(86_400),
-            rating_max_age: Duration::from_secs(86_400),
+            scope_max_age: Duration::from_secs(86_400),
             count_references: true,
             fetch_views: true,
         }

@@ -3,7 +3,6 @@
 //! whether they were deleted.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
 use wikidash_core::records::UploadRecord;
 use wikidash_runtime::wit::{Item, TimeWindow};
@@ -13,9 +12,6 @@ use crate::jobs::{Jobs, job};
 use crate::summary::UploadsSummary;
 use crate::wiki::is_stale;
 use crate::{Progress, Syncer};
-
-/// How long a file's usage count, URLs and existence are trusted.
-const FILE_FACTS_MAX_AGE: Duration = Duration::from_secs(86_400);
 
 /// Files per `prop=globalusage` request.
 const FILES_PER_USAGE_REQUEST: usize = 50;
@@ -128,7 +124,9 @@ async fn refresh_files(
     let usage_due: Vec<u64> = mine
         .iter()
         .filter(|(_, upload)| !upload.deleted)
-        .filter(|(_, upload)| upload.usage_checked_at.is_none_or(|checked| is_stale(checked, now, FILE_FACTS_MAX_AGE)))
+        .filter(|(_, upload)| {
+            upload.usage_checked_at.is_none_or(|checked| is_stale(checked, now, syncer.settings.page_max_age))
+        })
         .map(|(id, _)| *id)
         .collect();
     if !usage_due.is_empty() {
@@ -167,7 +165,9 @@ async fn refresh_files(
     let uploads = syncer.store_call(move |store| store.uploads(wiki_id)).await.map_err(|error| error.to_string())?;
     let info_due: Vec<u64> = campaign_uploads(stored, &uploads)
         .iter()
-        .filter(|(_, upload)| upload.info_checked_at.is_none_or(|checked| is_stale(checked, now, FILE_FACTS_MAX_AGE)))
+        .filter(|(_, upload)| {
+            upload.info_checked_at.is_none_or(|checked| is_stale(checked, now, syncer.settings.page_max_age))
+        })
         .map(|(id, _)| *id)
         .collect();
     for chunk in info_due.chunks(FILES_PER_INFO_REQUEST) {

@@ -40,6 +40,8 @@ struct BatchRows {
     revisions: usize,
     references_counted: u64,
     references_pending: u64,
+    /// Why counting references failed, when it did.
+    references_error: Option<String>,
 }
 
 impl WikiSync<'_> {
@@ -111,6 +113,11 @@ impl WikiSync<'_> {
             let count = fetched.revisions;
             summary.references_counted += fetched.references_counted;
             summary.references_pending += fetched.references_pending;
+            if let Some(error) = &fetched.references_error {
+                summary.errors.push(format!(
+                    "references could not be counted; the revisions are counted again on the next sync: {error}"
+                ));
+            }
             let write = batch_write(campaign_id, wiki_id, members, *from, until, tz, fetched);
             if let Err(error) = self.syncer.store_call(move |store| store.write_batch(&write)).await {
                 summary.errors.push(format!("cannot store revisions: {error}"));
@@ -173,8 +180,8 @@ impl WikiSync<'_> {
             })
             .await?;
 
-        let counts = self.reference_counts(&fetched).await;
-        let mut batch = BatchRows { pages, revisions: fetched.len(), ..BatchRows::default() };
+        let (counts, references_error) = self.reference_counts(&fetched).await;
+        let mut batch = BatchRows { pages, revisions: fetched.len(), references_error, ..BatchRows::default() };
         for revision in &fetched {
             let expected = counts.is_some() && self.stored.campaign.namespaces.contains(&revision.namespace);
             let references_added = if expected { references_added(revision, counts.as_ref()) } else { None };
@@ -197,13 +204,14 @@ impl WikiSync<'_> {
     }
 
     /// Reference counts of the revisions in tracked namespaces and of their parents, or `None`
-    /// when references are not counted on this wiki. Ids whose lookup failed are absent, and
-    /// once the service fails no further lookups are made in this sync.
-    async fn reference_counts(&self, fetched: &[Fetched]) -> Option<HashMap<u64, ReferenceStatus>> {
-        if !self.syncer.settings.count_references {
-            return None;
-        }
-        let (project, language) = self.url.wikimedia_project()?.reference_counter_path()?;
+    /// when references are not counted on this wiki, with the failure when the service
+    /// failed. Ids whose lookup failed are absent, and once the service fails no further
+    /// lookups are made in this sync.
+    async fn reference_counts(&self, fetched: &[Fetched]) -> (Option<HashMap<u64, ReferenceStatus>>, Option<String>) {
+        let path = self.url.wikimedia_project().and_then(|project| project.reference_counter_path());
+        let Some((project, language)) = path.filter(|_| self.syncer.settings.count_references) else {
+            return (None, None);
+        };
         let tracked = &self.stored.campaign.namespaces;
         let mut ids: Vec<u64> = fetched
             .iter()
@@ -215,6 +223,7 @@ impl WikiSync<'_> {
         ids.dedup();
 
         let mut counts = HashMap::with_capacity(ids.len());
+        let mut failure = None;
         for chunk in ids.chunks(REVISIONS_PER_COUNT) {
             if self.service_jobs.unavailable() {
                 break;
@@ -235,9 +244,10 @@ impl WikiSync<'_> {
                 .await;
             if let Err(error) = result {
                 warn!(%error, "reference counts failed; these revisions are counted on a later sync");
+                failure.get_or_insert(error.message);
             }
         }
-        Some(counts)
+        (Some(counts), failure)
     }
 }
 
