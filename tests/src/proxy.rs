@@ -104,6 +104,10 @@ pub enum Fault {
     /// Responds with this status, `Content-Type` and body. The `Content-Type` header is left out
     /// when `content_type` is empty. The request is not forwarded.
     Respond { status: u16, content_type: String, body: String },
+    /// Forwards the request and appends `value` to the JSON array at `pointer` (RFC 6901, e.g.
+    /// `/query/extensions`) of the upstream body. A body that is not JSON or has no array
+    /// there is passed on unchanged.
+    AppendJson { pointer: String, value: serde_json::Value },
 }
 
 /// One request as the proxy received it.
@@ -489,6 +493,9 @@ async fn serve_connection(stream: TcpStream, context: &ProxyContext, client: &Up
                 forward(context, client, &request).await
             }
             Some(Fault::Gzip) => gzip_response(forward(context, client, &request).await),
+            Some(Fault::AppendJson { pointer, value }) => {
+                append_json(forward(context, client, &request).await, &pointer, value)
+            }
             Some(Fault::Truncate) => {
                 let response = forward(context, client, &request).await;
                 // The connection closes after the short body, so write errors change nothing.
@@ -824,6 +831,18 @@ fn fixed_response(status: u16, content_type: String, body: String) -> OutgoingRe
         headers.push(("Content-Type".to_string(), content_type.into_bytes()));
     }
     OutgoingResponse { status, headers, body: body.into_bytes() }
+}
+
+fn append_json(mut response: OutgoingResponse, pointer: &str, value: serde_json::Value) -> OutgoingResponse {
+    let Ok(mut body) = serde_json::from_slice::<serde_json::Value>(&response.body) else {
+        return response;
+    };
+    let Some(array) = body.pointer_mut(pointer).and_then(serde_json::Value::as_array_mut) else {
+        return response;
+    };
+    array.push(value);
+    response.body = serde_json::to_vec(&body).expect("a JSON value serialises");
+    response
 }
 
 fn gzip_response(mut response: OutgoingResponse) -> OutgoingResponse {

@@ -9,14 +9,10 @@
 //!
 //! The canned figures are the ones the tests assert; each constant says what it stands for.
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
 use serde_json::{Value, json};
 
 use crate::fixtures::{FixtureResponse, FixtureServer, liftwing_body, liftwing_missing_revision, liftwing_path};
-use crate::mediawiki::http_get;
-use crate::proxy::{FaultProxy, Rule};
+use crate::proxy::{Fault, FaultProxy, Rule};
 
 /// The English Wikipedia's Action API, as campaigns name it.
 pub const ENWIKI_API: &str = "https://en.wikipedia.org/w/api.php";
@@ -65,8 +61,6 @@ pub struct SeedServices {
     pub wiki: FaultProxy,
     /// The pageviews API, Lift Wing and the reference counter.
     pub services: FixtureServer,
-    /// The wiki's siteinfo answer with PageAssessments added.
-    siteinfo: String,
 }
 
 impl SeedServices {
@@ -74,8 +68,7 @@ impl SeedServices {
     pub fn start(wiki_base_url: &str) -> SeedServices {
         let wiki = FaultProxy::start(wiki_base_url);
         let services = FixtureServer::start();
-        let siteinfo = siteinfo_with_page_assessments(wiki_base_url).to_string();
-        let seed = SeedServices { wiki, services, siteinfo };
+        let seed = SeedServices { wiki, services };
         seed.answer_wiki_extras((200, seed_assessments().to_string()), (200, seed_global_usage().to_string()));
         seed.answer_services();
         seed
@@ -112,7 +105,9 @@ impl SeedServices {
 
     fn answer_wiki_extras(&self, assessments: (u16, String), usage: (u16, String)) {
         const JSON: &str = "application/json; charset=utf-8";
-        self.wiki.respond_always(Rule::QueryContains("meta=siteinfo".into()), 200, JSON, &self.siteinfo);
+        let extension = json!({"type": "other", "name": "PageAssessments", "version": "0.1"});
+        let add_extension = Fault::AppendJson { pointer: "/query/extensions".into(), value: extension };
+        self.wiki.inject_always(Rule::QueryContains("meta=siteinfo".into()), add_extension);
         self.wiki.respond_always(
             Rule::QueryContains("prop=pageassessments".into()),
             assessments.0,
@@ -143,22 +138,6 @@ impl SeedServices {
 }
 
 /// The wiki's own siteinfo answer, with PageAssessments added to its extensions.
-fn siteinfo_with_page_assessments(wiki_base_url: &str) -> Value {
-    let address: SocketAddr = wiki_base_url
-        .trim_start_matches("http://")
-        .parse()
-        .unwrap_or_else(|error| panic!("{wiki_base_url} is not http://IP:PORT: {error}"));
-    let path =
-        "/api.php?action=query&meta=siteinfo&siprop=general%7Cnamespaces%7Cextensions&format=json&formatversion=2";
-    let (status, body) = http_get(address, path, Duration::from_secs(10))
-        .unwrap_or_else(|error| panic!("reading siteinfo from {wiki_base_url}: {error}"));
-    assert_eq!(status, 200, "siteinfo from {wiki_base_url}");
-    let mut siteinfo: Value = serde_json::from_slice(&body).expect("siteinfo is JSON");
-    let extensions = siteinfo["query"]["extensions"].as_array_mut().expect("siteinfo lists extensions");
-    extensions.push(json!({"type": "other", "name": "PageAssessments", "version": "0.1"}));
-    siteinfo
-}
-
 /// Assessments of the seeded articles: Alpha is C (its first project), Beta Start, Delta Stub,
 /// Gamma unassessed, New name assessed with an empty class.
 pub fn seed_assessments() -> Value {

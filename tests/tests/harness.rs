@@ -556,6 +556,22 @@ fn first_injected_rule_wins_when_several_match() {
 }
 
 #[test]
+fn append_json_adds_to_the_upstream_answer() {
+    let wiki = MediaWiki::start();
+    let proxy = FaultProxy::start(&wiki.base_url());
+    let path = format!("{SITEINFO}&siprop=extensions");
+    let upstream = get(&proxy.base_url(), &path).json()["query"]["extensions"].as_array().unwrap().len();
+    let value = serde_json::json!({"type": "other", "name": "Added"});
+    proxy.inject(Rule::Any, vec![Fault::AppendJson { pointer: "/query/extensions".into(), value: value.clone() }]);
+
+    let extensions = get(&proxy.base_url(), &path).json()["query"]["extensions"].as_array().unwrap().clone();
+
+    assert!(upstream > 0, "the wiki lists its extensions");
+    assert_eq!(extensions.len(), upstream + 1);
+    assert_eq!(extensions.last(), Some(&value));
+}
+
+#[test]
 fn nth_request_rule_counts_from_log_reset() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());

@@ -419,6 +419,51 @@ async fn users_report_accounts_and_missing_names() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_job_with_site_info_answers_both_in_one_request() {
+    let setup = Setup::start();
+    let plugin = setup.plugin("users").await;
+    let job = Job {
+        usernames: vec!["Alice".into(), "Dave".into()],
+        options: vec![("with-site-info".into(), "true".into())],
+        ..setup.job("users")
+    };
+
+    let items = setup.run_items(&plugin, &job).await;
+    let (sites, lookups): (Vec<Item>, Vec<Item>) = items.into_iter().partition(|item| matches!(item, Item::Site(_)));
+
+    let site = site(sites);
+    assert_eq!(site.sitename, "TestWiki");
+    assert!(site.namespaces.iter().any(|namespace| namespace.id == 11), "{:?}", site.namespaces);
+    let users = users_by_name(lookups);
+    assert_eq!(existing_account(&users["Alice"]).user_id, 3);
+    assert!(matches!(users["Dave"].status, AccountStatus::Missing), "{:?}", users["Dave"]);
+    let requests = setup.proxy.requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(requests[0].param("list"), Some("users"));
+    assert_eq!(requests[0].param("meta"), Some("siteinfo"));
+    assert_eq!(requests[0].param("siprop"), Some("general|namespaces|extensions"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_job_rejects_an_unknown_site_info_value() {
+    let setup = Setup::start();
+    let plugin = setup.plugin("users").await;
+    let job = Job {
+        usernames: vec!["Alice".into()],
+        options: vec![("with-site-info".into(), "yes".into())],
+        ..setup.job("users")
+    };
+
+    let error = setup.run_import_error(&plugin, &job).await;
+
+    assert!(
+        matches!(&error, ImportError::InvalidJob(message) if message.contains("with-site-info takes true or false, got \"yes\"")),
+        "{error:?}"
+    );
+    assert!(setup.proxy.requests().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_report_rejected_names_as_invalid() {
     let setup = Setup::start();
     let plugin = setup.plugin("users").await;

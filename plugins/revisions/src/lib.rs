@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use wikidash_plugin_sdk::action::ActionApi;
 use wikidash_plugin_sdk::{
-    API_VERSION, Guest, ImportError, Item, Job, Namespace, Output, PluginInfo, Revision, SiteInfo, export_plugin, time,
+    API_VERSION, Guest, ImportError, Item, Job, Output, PluginInfo, Revision, export_plugin, siteinfo, time,
 };
 
 /// Most usernames `ucuser` takes in one request without `apihighlimits`.
@@ -45,8 +45,8 @@ export_plugin!(Plugin);
 
 fn site_info(job: &Job) -> Result<Output, ImportError> {
     let api = ActionApi::new(&job.wiki);
-    let body = api.request(&[("action", "query"), ("meta", "siteinfo"), ("siprop", "general|namespaces|extensions")])?;
-    let site = parse_site_info(&body).map_err(|error| bad_response(&job.wiki, error))?;
+    let body = api.request(&[("action", "query"), ("meta", "siteinfo"), ("siprop", siteinfo::PROPERTIES)])?;
+    let site = siteinfo::parse(&body).map_err(|error| bad_response(&job.wiki, error))?;
     Ok(Output { items: vec![Item::Site(site)], next_cursor: None })
 }
 
@@ -160,55 +160,6 @@ pub fn parse_contributions(body: &serde_json::Value) -> Result<Vec<Revision>, St
         .collect()
 }
 
-#[derive(Deserialize)]
-struct General {
-    sitename: String,
-    generator: String,
-    lang: String,
-    #[serde(default)]
-    case: String,
-}
-
-#[derive(Deserialize)]
-struct NamespaceEntry {
-    id: i32,
-    name: String,
-    canonical: Option<String>,
-    #[serde(default)]
-    content: bool,
-}
-
-/// Parse a `meta=siteinfo&siprop=general|namespaces` response (format version 2).
-pub fn parse_site_info(body: &serde_json::Value) -> Result<SiteInfo, String> {
-    let general = body.pointer("/query/general").ok_or("the response has no query.general")?;
-    let general: General =
-        serde_json::from_value(general.clone()).map_err(|error| format!("unexpected siteinfo general: {error}"))?;
-    let namespaces = body
-        .pointer("/query/namespaces")
-        .and_then(serde_json::Value::as_object)
-        .ok_or("the response has no query.namespaces")?;
-    let mut list = Vec::with_capacity(namespaces.len());
-    for entry in namespaces.values() {
-        let entry: NamespaceEntry =
-            serde_json::from_value(entry.clone()).map_err(|error| format!("unexpected namespace entry: {error}"))?;
-        list.push(Namespace { id: entry.id, name: entry.name, canonical: entry.canonical, content: entry.content });
-    }
-    list.sort_by_key(|namespace| namespace.id);
-    let mut extensions: Vec<String> = match body.pointer("/query/extensions").and_then(serde_json::Value::as_array) {
-        Some(entries) => entries.iter().filter_map(|entry| entry.get("name")?.as_str().map(str::to_string)).collect(),
-        None => Vec::new(),
-    };
-    extensions.sort();
-    Ok(SiteInfo {
-        sitename: general.sitename,
-        generator: general.generator,
-        lang: general.lang,
-        first_letter_case: general.case != "case-sensitive",
-        namespaces: list,
-        extensions,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,25 +199,5 @@ mod tests {
     #[test]
     fn contributions_reject_missing_list() {
         assert!(parse_contributions(&json!({"query": {}})).is_err());
-    }
-
-    #[test]
-    fn site_info_lists_namespaces_in_id_order() {
-        let body = json!({"query": {
-        "general": {"sitename": "TestWiki", "generator": "MediaWiki 1.39.17", "lang": "en", "case": "first-letter"},
-        "namespaces": {
-            "1": {"id": 1, "name": "Talk", "canonical": "Talk", "content": false},
-            "0": {"id": 0, "name": "", "content": true},
-            "-1": {"id": -1, "name": "Special", "canonical": "Special", "content": false}
-        },
-        "extensions": [{"type": "other", "name": "PageAssessments"}, {"type": "parserhook", "name": "Cite"}]}});
-        let site = parse_site_info(&body).unwrap();
-        assert_eq!(site.sitename, "TestWiki");
-        assert!(site.first_letter_case);
-        let ids: Vec<i32> = site.namespaces.iter().map(|namespace| namespace.id).collect();
-        assert_eq!(ids, vec![-1, 0, 1]);
-        assert!(site.namespaces[1].content);
-        assert_eq!(site.namespaces[1].canonical, None);
-        assert_eq!(site.extensions, ["Cite", "PageAssessments"]);
     }
 }

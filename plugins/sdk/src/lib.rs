@@ -3,12 +3,14 @@
 //! It owns the bindings of `wikidash:importer@0.1.0` (generated once here, so plugins share
 //! them), the `export_plugin!` macro that registers a plugin with the host, and the helpers
 //! most importers need: an Action API client with continuation cursors ([`action`]), MediaWiki
-//! timestamps ([`time`]) and mapping of host HTTP errors to importer errors ([`http`]).
+//! timestamps ([`time`]), `meta=siteinfo` answers ([`siteinfo`]) and mapping of host HTTP errors
+//! to importer errors ([`http`]).
 //!
 //! A plugin implements [`Guest`] and calls `export_plugin!(MyPlugin)` once.
 
 pub mod action;
 pub mod http;
+pub mod siteinfo;
 pub mod time;
 
 /// Generated bindings of the `importer` world.

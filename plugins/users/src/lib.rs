@@ -2,13 +2,15 @@
 //!
 //! Job kind `users`: reads `wiki` and `usernames` (1 to 50); returns one `user` item per name
 //! the wiki reports, including names without an account (`missing`) and names the wiki rejects
-//! (`invalid`), so the host can tell the organiser about them.
+//! (`invalid`), so the host can tell the organiser about them. With the option
+//! `with-site-info=true` the same request also asks `meta=siteinfo` and the job returns one
+//! `site` item as well, which saves a wiki's first sync one request.
 
 use serde::Deserialize;
 use wikidash_plugin_sdk::action::ActionApi;
 use wikidash_plugin_sdk::{
     API_VERSION, Account, AccountStatus, Guest, ImportError, Item, Job, Output, PluginInfo, UserLookup, export_plugin,
-    time,
+    job_option, siteinfo, time,
 };
 
 /// Most names `ususers` takes in one request without `apihighlimits`.
@@ -41,18 +43,31 @@ impl Guest for Plugin {
                 job.usernames.len()
             )));
         }
+        let with_site_info = match job_option(&job, "with-site-info") {
+            None | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ImportError::InvalidJob(format!(
+                    "the option with-site-info takes true or false, got {other:?}"
+                )));
+            }
+        };
         let names = job.usernames.join("|");
-        let body = ActionApi::new(&job.wiki).request(&[
+        let mut params = vec![
             ("action", "query"),
             ("list", "users"),
             ("ususers", names.as_str()),
             ("usprop", "registration|editcount|centralids|groups"),
-        ])?;
-        let items = parse_users(&body)
-            .map_err(|error| ImportError::BadResponse(format!("{}: {error}", job.wiki)))?
-            .into_iter()
-            .map(Item::User)
-            .collect();
+        ];
+        if with_site_info {
+            params.extend([("meta", "siteinfo"), ("siprop", siteinfo::PROPERTIES)]);
+        }
+        let body = ActionApi::new(&job.wiki).request(&params)?;
+        let bad = |error: String| ImportError::BadResponse(format!("{}: {error}", job.wiki));
+        let mut items: Vec<Item> = parse_users(&body).map_err(bad)?.into_iter().map(Item::User).collect();
+        if with_site_info {
+            items.push(Item::Site(siteinfo::parse(&body).map_err(bad)?));
+        }
         Ok(Output { items, next_cursor: None })
     }
 }

@@ -2,33 +2,53 @@
 
 use std::collections::HashMap;
 
-use wikidash_core::records::{AccountRecord, AccountState};
-use wikidash_runtime::wit::{AccountStatus, Item};
+use wikidash_core::records::{AccountRecord, AccountState, SiteRecord};
+use wikidash_runtime::wit::{AccountStatus, Item, SiteInfo};
 
-use super::{WikiSync, is_stale};
+use super::{WikiSync, is_stale, site_record};
 use crate::WikiSummary;
-use crate::jobs::job;
+use crate::jobs::{job, options};
+
+/// Participants' account records on one wiki while a sync looks them up: the stored ones, and
+/// the names whose record is missing or stale.
+pub(super) struct Accounts {
+    records: HashMap<String, AccountRecord>,
+    /// Names still to look up, in campaign order.
+    pub due: Vec<String>,
+    /// Whether a lookup failed, which stops the later ones of this sync.
+    failed: bool,
+}
+
+impl Accounts {
+    /// Return every participant's record and list the names the wiki reported as missing or
+    /// invalid in `summary`.
+    pub fn finish(self, names: &[String], summary: &mut WikiSummary) -> HashMap<String, AccountRecord> {
+        for name in names {
+            match self.records.get(name).map(|record| &record.state) {
+                Some(AccountState::Missing) => summary.missing_accounts.push(name.clone()),
+                Some(AccountState::Invalid(reason)) => summary.invalid_accounts.push((name.clone(), reason.clone())),
+                _ => {}
+            }
+        }
+        self.records
+    }
+}
 
 impl WikiSync<'_> {
-    /// Look up participants' accounts that are unknown or stale; return every participant's
-    /// current record.
-    pub(super) async fn accounts(&self, summary: &mut WikiSummary) -> HashMap<String, AccountRecord> {
+    /// Read participants' stored accounts and work out which are unknown or stale.
+    pub(super) async fn stored_accounts(&self) -> Result<Accounts, String> {
         let wiki_id = self.wiki_id();
-        let names: Vec<String> = self.stored.campaign.participants.clone();
-        let lookup = names.clone();
-        let mut records = match self
+        let lookup = self.stored.campaign.participants.clone();
+        let records = self
             .syncer
             .store_call(move |store| store.accounts(wiki_id, &lookup.iter().map(String::as_str).collect::<Vec<_>>()))
             .await
-        {
-            Ok(records) => records,
-            Err(error) => {
-                summary.errors.push(format!("cannot read stored accounts: {error}"));
-                return HashMap::new();
-            }
-        };
+            .map_err(|error| format!("cannot read stored accounts: {error}"))?;
         let settings = &self.syncer.settings;
-        let due: Vec<String> = names
+        let due = self
+            .stored
+            .campaign
+            .participants
             .iter()
             .filter(|name| match records.get(*name) {
                 None => true,
@@ -40,47 +60,91 @@ impl WikiSync<'_> {
             })
             .cloned()
             .collect();
-        if !due.is_empty() {
-            self.progress.stage(self.url.as_str(), &format!("looking up {} account(s)", due.len()));
+        Ok(Accounts { records, due, failed: false })
+    }
+
+    /// Look up the first batch of due accounts and the wiki's site facts in one request. A
+    /// `users` plugin that does not return site facts costs one more request, to `site-info`.
+    pub(super) async fn look_up_first_accounts_with_site_info(
+        &self,
+        accounts: &mut Accounts,
+        summary: &mut WikiSummary,
+    ) -> Result<SiteRecord, String> {
+        let size = self.batch_size().min(accounts.due.len());
+        let chunk: Vec<String> = accounts.due.drain(..size).collect();
+        let site = match self.look_up_batch(&chunk, true, accounts, summary).await {
+            Some(Some(site)) => site,
+            Some(None) => return self.fetch_site_info().await,
+            None => return Err("the account lookup that also asked for the site facts failed".into()),
+        };
+        Ok(site_record(site, self.now))
+    }
+
+    /// Look up the accounts still due, one batch per request, storing each batch.
+    pub(super) async fn look_up_accounts(&self, accounts: &mut Accounts, summary: &mut WikiSummary) {
+        if accounts.failed || accounts.due.is_empty() {
+            return;
         }
-        for chunk in due.chunks(settings.users_per_request.clamp(1, 50)) {
-            let mut request = job("users", self.url.as_str());
-            request.usernames = chunk.to_vec();
-            let mut found: Vec<(String, AccountRecord)> = Vec::new();
-            let result = self
-                .jobs
-                .run(request, |items| {
-                    for item in items {
-                        if let Item::User(lookup) = item
-                            && chunk.contains(&lookup.name)
-                        {
+        let due = std::mem::take(&mut accounts.due);
+        self.progress.stage(self.url.as_str(), &format!("looking up {} account(s)", due.len()));
+        for chunk in due.chunks(self.batch_size()) {
+            if self.look_up_batch(chunk, false, accounts, summary).await.is_none() {
+                break;
+            }
+        }
+    }
+
+    fn batch_size(&self) -> usize {
+        self.syncer.settings.users_per_request.clamp(1, 50)
+    }
+
+    /// Run one `users` job for `chunk` and store what it found. Return `None` when the lookup
+    /// or the write failed (noted in `summary`), else the site facts the job returned, if any.
+    async fn look_up_batch(
+        &self,
+        chunk: &[String],
+        with_site_info: bool,
+        accounts: &mut Accounts,
+        summary: &mut WikiSummary,
+    ) -> Option<Option<SiteInfo>> {
+        let wiki_id = self.wiki_id();
+        let mut request = job("users", self.url.as_str());
+        request.usernames = chunk.to_vec();
+        if with_site_info {
+            request.options = options(&[("with-site-info", "true".into())]);
+        }
+        let mut found: Vec<(String, AccountRecord)> = Vec::new();
+        let mut site = None;
+        let result = self
+            .jobs
+            .run(request, |items| {
+                for item in items {
+                    match item {
+                        Item::User(lookup) if chunk.contains(&lookup.name) => {
                             let record = AccountRecord { state: account_state(lookup.status), checked_at: self.now };
                             found.push((lookup.name, record));
                         }
+                        Item::Site(info) if with_site_info => site = Some(info),
+                        _ => {}
                     }
-                    Ok(())
-                })
-                .await;
-            if let Err(error) = result {
-                summary.errors.push(format!("account lookup for {} failed: {error}", chunk.join(", ")));
-                break;
-            }
-            summary.accounts_checked += found.len();
-            let to_store = found.clone();
-            if let Err(error) = self.syncer.store_call(move |store| store.put_accounts(wiki_id, &to_store)).await {
-                summary.errors.push(format!("cannot store accounts: {error}"));
-                break;
-            }
-            records.extend(found);
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(error) = result {
+            summary.errors.push(format!("account lookup for {} failed: {error}", chunk.join(", ")));
+            accounts.failed = true;
+            return None;
         }
-        for name in &names {
-            match records.get(name).map(|record| &record.state) {
-                Some(AccountState::Missing) => summary.missing_accounts.push(name.clone()),
-                Some(AccountState::Invalid(reason)) => summary.invalid_accounts.push((name.clone(), reason.clone())),
-                _ => {}
-            }
+        summary.accounts_checked += found.len();
+        let to_store = found.clone();
+        if let Err(error) = self.syncer.store_call(move |store| store.put_accounts(wiki_id, &to_store)).await {
+            summary.errors.push(format!("cannot store accounts: {error}"));
+            accounts.failed = true;
+            return None;
         }
-        records
+        accounts.records.extend(found);
+        Some(site)
     }
 }
 

@@ -14,9 +14,10 @@ use tracing::{Instrument, info, info_span, warn};
 use wikidash_core::WikiUrl;
 use wikidash_core::namespace::FETCHED;
 use wikidash_core::records::{NamespaceInfo, PageRecord, SiteRecord};
-use wikidash_runtime::wit::Item;
+use wikidash_runtime::wit::{Item, SiteInfo};
 use wikidash_store::StoredCampaign;
 
+use self::accounts::Accounts;
 use crate::jobs::{Jobs, job};
 use crate::scope::{ScopeIndex, match_key};
 use crate::{Progress, Syncer, WikiSummary};
@@ -68,9 +69,11 @@ impl WikiSync<'_> {
     }
 
     async fn steps(&self, summary: &mut WikiSummary) -> Result<(), String> {
-        let site = self.site_info().await?;
+        let mut accounts = self.stored_accounts().await?;
+        let site = self.site_info(&mut accounts, summary).await?;
         let namespaces = self.namespaces_to_fetch(&site);
-        let accounts = self.accounts(summary).await;
+        self.look_up_accounts(&mut accounts, summary).await;
+        let accounts = accounts.finish(&self.stored.campaign.participants, summary);
         if self.gave_up(summary) {
             return Ok(());
         }
@@ -103,8 +106,10 @@ impl WikiSync<'_> {
         unavailable
     }
 
-    /// Return the wiki's site facts: from the store while fresh, else from the wiki.
-    async fn site_info(&self) -> Result<SiteRecord, String> {
+    /// Return the wiki's site facts: from the store while fresh, else from the wiki. When
+    /// accounts are due too, the first account lookup asks for the site facts in the same
+    /// request.
+    async fn site_info(&self, accounts: &mut Accounts, summary: &mut WikiSummary) -> Result<SiteRecord, String> {
         let wiki_id = self.wiki_id();
         let stored = self
             .syncer
@@ -118,34 +123,14 @@ impl WikiSync<'_> {
             return Ok(site.clone());
         }
         self.progress.stage(self.url.as_str(), "reading the wiki's namespaces");
-        let mut found = None;
-        let result = self
-            .jobs
-            .run(job("site-info", self.url.as_str()), |items| {
-                for item in items {
-                    if let Item::Site(site) = item {
-                        found = Some(site);
-                    }
-                }
-                Ok(())
-            })
-            .await;
-        let site = match (result, found) {
-            (Ok(()), Some(site)) => SiteRecord {
-                sitename: site.sitename,
-                generator: site.generator,
-                lang: site.lang,
-                first_letter_case: site.first_letter_case,
-                namespaces: site
-                    .namespaces
-                    .into_iter()
-                    .map(|ns| NamespaceInfo { id: ns.id, name: ns.name, canonical: ns.canonical })
-                    .collect(),
-                extensions: site.extensions,
-                checked_at: self.now,
-            },
-            (Ok(()), None) => return Err(format!("{}: the site-info job returned no site facts", self.url)),
-            (Err(error), _) => {
+        let fetched = if accounts.due.is_empty() {
+            self.fetch_site_info().await
+        } else {
+            self.look_up_first_accounts_with_site_info(accounts, summary).await
+        };
+        let site = match fetched {
+            Ok(site) => site,
+            Err(error) => {
                 return match stored {
                     Some(site) => {
                         warn!(%error, "cannot refresh the wiki's namespaces; using the stored list");
@@ -161,6 +146,24 @@ impl WikiSync<'_> {
             .await
             .map_err(|error| error.to_string())?;
         Ok(site)
+    }
+
+    /// Run the `site-info` job.
+    async fn fetch_site_info(&self) -> Result<SiteRecord, String> {
+        let mut found = None;
+        self.jobs
+            .run(job("site-info", self.url.as_str()), |items| {
+                for item in items {
+                    if let Item::Site(site) = item {
+                        found = Some(site);
+                    }
+                }
+                Ok(())
+            })
+            .await
+            .map_err(|error| error.to_string())?;
+        let site = found.ok_or_else(|| format!("{}: the site-info job returned no site facts", self.url))?;
+        Ok(site_record(site, self.now))
     }
 
     /// Return the namespaces whose revisions are fetched: the standard set plus the tracked
@@ -209,6 +212,23 @@ pub(crate) async fn counted_articles(
         .collect();
     articles.sort_by_key(|(id, _)| *id);
     Ok(articles)
+}
+
+/// The stored form of a wiki's site facts, checked at `now`.
+fn site_record(site: SiteInfo, now: i64) -> SiteRecord {
+    SiteRecord {
+        sitename: site.sitename,
+        generator: site.generator,
+        lang: site.lang,
+        first_letter_case: site.first_letter_case,
+        namespaces: site
+            .namespaces
+            .into_iter()
+            .map(|ns| NamespaceInfo { id: ns.id, name: ns.name, canonical: ns.canonical })
+            .collect(),
+        extensions: site.extensions,
+        checked_at: now,
+    }
 }
 
 pub(crate) fn is_stale(checked_at: i64, now: i64, max_age: Duration) -> bool {
