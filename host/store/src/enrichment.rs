@@ -120,16 +120,22 @@ impl Store {
         Ok(())
     }
 
-    /// An article's stored daily views.
-    pub fn views(&self, wiki: u32, page_id: u64) -> Result<BTreeMap<Day, u64>, StoreError> {
+    /// The stored daily views of each of `page_ids` that has any, read in one transaction.
+    pub fn views(&self, wiki: u32, page_ids: &[u64]) -> Result<HashMap<u64, BTreeMap<Day, u64>>, StoreError> {
         let read = self.db.begin_read()?;
         let table = read.open_table(VIEWS)?;
-        let mut views = BTreeMap::new();
-        for entry in table.range((wiki, page_id, i32::MIN)..=(wiki, page_id, i32::MAX))? {
-            let (key, value) = entry?;
-            views.insert(Day(key.value().2), value.value());
+        let mut found = HashMap::new();
+        for &page_id in page_ids {
+            let mut views = BTreeMap::new();
+            for entry in table.range((wiki, page_id, i32::MIN)..=(wiki, page_id, i32::MAX))? {
+                let (key, value) = entry?;
+                views.insert(Day(key.value().2), value.value());
+            }
+            if !views.is_empty() {
+                found.insert(page_id, views);
+            }
         }
-        Ok(views)
+        Ok(found)
     }
 
     /// How far the views of `page_ids` have been fetched.
@@ -158,16 +164,23 @@ impl Store {
         Ok(())
     }
 
-    /// An article's recorded quality classes, by day.
-    pub fn ratings(&self, wiki: u32, page_id: u64) -> Result<BTreeMap<Day, String>, StoreError> {
+    /// The recorded quality classes of each of `page_ids` that has any, by day, read in one
+    /// transaction.
+    pub fn ratings(&self, wiki: u32, page_ids: &[u64]) -> Result<HashMap<u64, BTreeMap<Day, String>>, StoreError> {
         let read = self.db.begin_read()?;
         let table = read.open_table(RATINGS)?;
-        let mut ratings = BTreeMap::new();
-        for entry in table.range((wiki, page_id, i32::MIN)..=(wiki, page_id, i32::MAX))? {
-            let (key, value) = entry?;
-            ratings.insert(Day(key.value().2), value.value().to_string());
+        let mut found = HashMap::new();
+        for &page_id in page_ids {
+            let mut ratings = BTreeMap::new();
+            for entry in table.range((wiki, page_id, i32::MIN)..=(wiki, page_id, i32::MAX))? {
+                let (key, value) = entry?;
+                ratings.insert(Day(key.value().2), value.value().to_string());
+            }
+            if !ratings.is_empty() {
+                found.insert(page_id, ratings);
+            }
         }
-        Ok(ratings)
+        Ok(found)
     }
 
     /// Stored quality answers for `rev_ids` on `wiki`.

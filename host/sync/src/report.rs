@@ -99,23 +99,29 @@ fn enrichment(
         ..Enrichment::default()
     };
     let tracked = &stored.campaign.namespaces;
-    for (&(index, page_id), page) in pages {
-        if !tracked.contains(&page.namespace) {
-            continue;
-        }
-        let wiki_id = stored.wiki_ids[index];
-        let views = store.views(wiki_id, page_id)?;
-        if !views.is_empty() {
+    for (index, &wiki_id) in stored.wiki_ids.iter().enumerate() {
+        let mut articles: Vec<u64> = pages
+            .iter()
+            .filter(|((wiki, _), page)| *wiki == index && tracked.contains(&page.namespace))
+            .map(|((_, page_id), _)| *page_id)
+            .collect();
+        articles.sort_unstable();
+        for (page_id, views) in store.views(wiki_id, &articles)? {
             enrichment.views.insert((index, page_id), views);
         }
-        let ratings = store.ratings(wiki_id, page_id)?;
-        if !ratings.is_empty() {
+        for (page_id, ratings) in store.ratings(wiki_id, &articles)? {
             enrichment.ratings.insert((index, page_id), ratings);
         }
-        if let Some((_, rev_id)) = latest_revision.get(&(index, page_id))
-            && let Some(record) = store.quality(wiki_id, &[*rev_id])?.remove(rev_id)
-        {
-            enrichment.quality.insert((index, page_id), record);
+        let latest: Vec<(u64, u64)> = articles
+            .iter()
+            .filter_map(|page_id| latest_revision.get(&(index, *page_id)).map(|(_, rev_id)| (*page_id, *rev_id)))
+            .collect();
+        let rev_ids: Vec<u64> = latest.iter().map(|(_, rev_id)| *rev_id).collect();
+        let scores = store.quality(wiki_id, &rev_ids)?;
+        for (page_id, rev_id) in latest {
+            if let Some(record) = scores.get(&rev_id) {
+                enrichment.quality.insert((index, page_id), record.clone());
+            }
         }
     }
 

@@ -85,6 +85,9 @@ impl WikiSync<'_> {
         if self.gave_up(summary) {
             return Ok(());
         }
+        if !self.rates_articles(&site) && !self.fetches_views() {
+            return Ok(());
+        }
         let articles = counted_articles(self.syncer, self.stored, self.index, Some(&site), self.scope).await?;
         self.ratings(&site, &articles, summary).await;
         if self.gave_up(summary) {

@@ -18,9 +18,14 @@ const TITLES_PER_REQUEST: usize = 50;
 const PAGE_ASSESSMENTS: &str = "PageAssessments";
 
 impl WikiSync<'_> {
+    /// Whether the wiki rates articles, so the ratings stage has work.
+    pub(super) fn rates_articles(&self, site: &SiteRecord) -> bool {
+        site.extensions.iter().any(|extension| extension == PAGE_ASSESSMENTS)
+    }
+
     pub(super) async fn ratings(&self, site: &SiteRecord, articles: &[(u64, PageRecord)], summary: &mut WikiSummary) {
         let wiki_id = self.wiki_id();
-        if !site.extensions.iter().any(|extension| extension == PAGE_ASSESSMENTS) {
+        if !self.rates_articles(site) {
             return;
         }
         let today = Day::of_instant(self.now, self.stored.campaign.time_zone);
@@ -28,13 +33,12 @@ impl WikiSync<'_> {
         let rated_today = self
             .syncer
             .store_call(move |store| {
-                let mut rated = Vec::new();
-                for id in ids {
-                    if store.ratings(wiki_id, id)?.contains_key(&today) {
-                        rated.push(id);
-                    }
-                }
-                Ok(rated)
+                let ratings = store.ratings(wiki_id, &ids)?;
+                Ok(ratings
+                    .into_iter()
+                    .filter(|(_, days)| days.contains_key(&today))
+                    .map(|(id, _)| id)
+                    .collect::<Vec<_>>())
             })
             .await
             .unwrap_or_default();

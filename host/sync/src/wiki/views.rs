@@ -24,8 +24,14 @@ const FIRST_PAGEVIEWS_DAY: NaiveDate = NaiveDate::from_ymd_opt(2015, 7, 1).unwra
 const SETTLE_DAYS: i32 = 2;
 
 impl WikiSync<'_> {
+    /// Whether views are fetched for this wiki: the setting is on and the pageviews API
+    /// covers the wiki.
+    pub(super) fn fetches_views(&self) -> bool {
+        self.syncer.settings.fetch_views && self.url.wikimedia_project().is_some()
+    }
+
     pub(super) async fn views(&self, articles: &[(u64, PageRecord)], summary: &mut WikiSummary) {
-        if !self.syncer.settings.fetch_views || articles.is_empty() {
+        if !self.fetches_views() || articles.is_empty() {
             return;
         }
         let Some(project) = self.url.wikimedia_project() else { return };
