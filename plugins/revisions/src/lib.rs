@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use wikidash_plugin_sdk::action::ActionApi;
 use wikidash_plugin_sdk::{
-    API_VERSION, Guest, ImportError, Item, Job, Output, PluginInfo, Revision, export_plugin, siteinfo, time,
+    API_VERSION, Guest, ImportError, Item, Job, Output, PluginInfo, Revision, TimeWindow, export_plugin, siteinfo, time,
 };
 
 /// Most usernames `ucuser` takes in one request without `apihighlimits`.
@@ -52,22 +52,8 @@ fn site_info(job: &Job) -> Result<Output, ImportError> {
 
 fn revisions(job: &Job, cursor: Option<&str>) -> Result<Output, ImportError> {
     let window = check_revisions_job(job)?;
-    let users = job.usernames.join("|");
-    let namespaces = job.namespaces.iter().map(i32::to_string).collect::<Vec<_>>().join("|");
-    let limit = job.limit.map(|limit| limit.to_string()).unwrap_or_else(|| "max".into());
-    // With ucdir=newer the API walks forward in time, so ucstart is the earlier bound.
-    let start = time::format(window.start);
-    let end = time::format(window.end);
-    let params = [
-        ("list", "usercontribs"),
-        ("ucuser", users.as_str()),
-        ("ucprop", "ids|title|timestamp|size|sizediff|flags|tags"),
-        ("ucnamespace", namespaces.as_str()),
-        ("ucdir", "newer"),
-        ("ucstart", start.as_str()),
-        ("ucend", end.as_str()),
-        ("uclimit", limit.as_str()),
-    ];
+    let owned = contributions_params(job, window);
+    let params: Vec<(&str, &str)> = owned.iter().map(|(key, value)| (*key, value.as_str())).collect();
     let page = ActionApi::new(&job.wiki).query_page(&params, cursor)?;
     let items = parse_contributions(&page.body)
         .map_err(|error| bad_response(&job.wiki, error))?
@@ -77,7 +63,25 @@ fn revisions(job: &Job, cursor: Option<&str>) -> Result<Output, ImportError> {
     Ok(Output { items, next_cursor: page.next_cursor })
 }
 
-fn check_revisions_job(job: &Job) -> Result<wikidash_plugin_sdk::TimeWindow, ImportError> {
+/// The `list=usercontribs` parameters of a revisions job over `window`, without `action` and
+/// continuation.
+pub fn contributions_params(job: &Job, window: TimeWindow) -> Vec<(&'static str, String)> {
+    let namespaces = job.namespaces.iter().map(i32::to_string).collect::<Vec<_>>().join("|");
+    let limit = job.limit.map(|limit| limit.to_string()).unwrap_or_else(|| "max".into());
+    // With ucdir=newer the API walks forward in time, so ucstart is the earlier bound.
+    vec![
+        ("list", "usercontribs".into()),
+        ("ucuser", job.usernames.join("|")),
+        ("ucprop", "ids|title|timestamp|size|sizediff|flags|tags".into()),
+        ("ucnamespace", namespaces),
+        ("ucdir", "newer".into()),
+        ("ucstart", time::format(window.start)),
+        ("ucend", time::format(window.end)),
+        ("uclimit", limit),
+    ]
+}
+
+fn check_revisions_job(job: &Job) -> Result<TimeWindow, ImportError> {
     if job.usernames.is_empty() || job.usernames.len() > MAX_USERS_PER_REQUEST {
         return Err(ImportError::InvalidJob(format!(
             "a revisions job takes 1 to {MAX_USERS_PER_REQUEST} usernames, got {}",
