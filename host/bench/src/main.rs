@@ -30,6 +30,10 @@ struct Args {
     /// Rounds of the native-against-component comparison
     #[arg(long, default_value_t = 100)]
     parse_rounds: usize,
+    /// Only start the first selected workload's wikis and write its campaign and config files,
+    /// then wait (until interrupted) so wikidash can be run or profiled by hand
+    #[arg(long)]
+    serve: bool,
 }
 
 #[derive(Serialize)]
@@ -67,6 +71,10 @@ fn main() -> Result<()> {
         machine.os
     );
 
+    if args.serve {
+        return serve(&workloads[0], &wikidash, &work_dir.join(workloads[0].name), &plugin_cache);
+    }
+
     let mut figures = Vec::new();
     for workload in &workloads {
         eprintln!("running {} …", workload.name);
@@ -83,7 +91,7 @@ fn main() -> Result<()> {
 
     eprintln!("comparing the revisions importer natively and as a component …");
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let parse = runtime.block_on(parse::measure(args.parse_rounds.max(1)))?;
+    let parse = runtime.block_on(parse::measure(args.parse_rounds.max(1), &plugin_cache))?;
     print_parse(&parse);
 
     let results =
@@ -92,6 +100,21 @@ fn main() -> Result<()> {
     write_results(&out, &results)?;
     println!("\nresults written to {}", out.display());
     Ok(())
+}
+
+fn serve(workload: &Workload, wikidash: &Path, dir: &Path, plugin_cache: &Path) -> Result<()> {
+    let served = workload::prepare(workload, wikidash, dir, plugin_cache)?;
+    println!(
+        "{} is served by {} synthetic wiki(s); the campaign is created in {}.",
+        workload.name,
+        served.wikis.len(),
+        dir.display()
+    );
+    println!("Try:\n  {} --config {} sync {}", wikidash.display(), served.config.display(), workload.name);
+    println!("Press Ctrl-C to stop the wikis.");
+    loop {
+        std::thread::park();
+    }
 }
 
 fn selected(names: &[String]) -> Result<Vec<Workload>> {
@@ -152,6 +175,8 @@ fn print_parse(figures: &ParseFigures) {
     println!("  fetch only        {:>8.3} ms", figures.fetch_ms);
     println!("  native            {:>8.3} ms", figures.native_ms);
     println!("  component         {:>8.3} ms", figures.component_ms);
+    println!("  component fetch   {:>8.3} ms  (a guest that only fetches the page)", figures.component_fetch_ms);
+    println!("  empty call        {:>8.3} ms  (instance, call and error; no HTTP, no parsing)", figures.empty_call_ms);
     println!(
         "  component/native  {:>8.3}     (target ≤ 1.3); without the fetch {:.3}",
         figures.ratio, figures.parse_only_ratio

@@ -2,8 +2,8 @@
 //!
 //! Both sides fetch the same `list=usercontribs` page (50 participants, 500 revisions) from a
 //! synthetic wiki through wikidash's HTTP client, turn it into revisions and fold those into
-//! day rows as a sync does. The native side calls the plugin crate's `parse_contributions`
-//! directly; the component side runs the built-in `revisions` component through the runtime,
+//! day rows as a sync does. The native side calls the SDK's `decode_page` and the plugin
+//! crate's `revisions_of` directly; the component side runs the built-in `revisions` component through the runtime,
 //! which adds a fresh instance per call and the copy of every record across the boundary. A
 //! third loop only fetches, so the parse-only ratio can leave the shared HTTP time out.
 
@@ -15,7 +15,7 @@ use serde::Serialize;
 use wikidash_core::Day;
 use wikidash_core::records::{DayRow, RevisionFacts};
 use wikidash_net::{HttpClient, HttpRequest, Method};
-use wikidash_plugin_sdk::action::encode_query;
+use wikidash_plugin_sdk::action::{decode_page, encode_query};
 use wikidash_policy::Etiquette;
 use wikidash_runtime::wit::{self, Item};
 use wikidash_runtime::{JobContext, Plugin, Runtime, RuntimeConfig};
@@ -36,6 +36,12 @@ pub struct ParseFigures {
     pub native_ms: f64,
     /// Median time to run the component job (fetch and parse inside) and fold.
     pub component_ms: f64,
+    /// Median time of a component call that fetches the same page and returns one small
+    /// record: the component's fetch, without parsing.
+    pub component_fetch_ms: f64,
+    /// Median time of a component call that fails at once (a job without usernames): a fresh
+    /// instance, the call and its error, with no HTTP and no parsing.
+    pub empty_call_ms: f64,
     /// component ÷ native, fetch included on both sides.
     pub ratio: f64,
     /// (component − fetch) ÷ (native − fetch).
@@ -43,16 +49,22 @@ pub struct ParseFigures {
 }
 
 /// Measure `iterations` rounds of each side, interleaved so drift hits both alike.
-pub async fn measure(iterations: usize) -> Result<ParseFigures> {
+pub async fn measure(iterations: usize, plugin_cache: &std::path::Path) -> Result<ParseFigures> {
     let wiki = SyntheticWiki::start(&W2, 1);
     let etiquette = Etiquette { contact: Some("wikidash-bench@example.org".into()), ..Etiquette::default() };
     let http = HttpClient::new(etiquette, env!("CARGO_PKG_VERSION"))?;
-    let runtime = Runtime::new(RuntimeConfig::default(), http.clone())?;
+    let config = RuntimeConfig { cache_dir: Some(plugin_cache.to_path_buf()), ..RuntimeConfig::default() };
+    let runtime = Runtime::new(config, http.clone())?;
     let builtin = wikidash_builtin::BUILTIN
         .iter()
         .find(|builtin| builtin.name == "revisions")
         .context("no built-in revisions plugin")?;
     let plugin = runtime.load("built-in revisions", builtin.wasm).await?;
+    // A test guest whose `fetch` job only fetches a URL, to price the component's fetch alone.
+    let probe_file = wikidash_builtin::component_dir().join("wikidash_test_guest_misbehave.wasm");
+    let probe_wasm =
+        std::fs::read(&probe_file).with_context(|| format!("cannot read the probe guest {}", probe_file.display()))?;
+    let probe = runtime.load("misbehave probe", &probe_wasm).await?;
     let origin = format!("http://{}", wiki.address());
     let context = JobContext { campaign: "bench".into(), campaign_wiki_origins: vec![origin] };
 
@@ -96,7 +108,11 @@ pub async fn measure(iterations: usize) -> Result<ParseFigures> {
     }
     let revisions_per_page = native_rows.values().map(|row| row.edits as usize).sum();
 
+    let probe_job = wit::Job { kind: "fetch".into(), options: vec![("url".into(), url.clone())], ..host_job.clone() };
+    // The plugin rejects a job without usernames before any request.
+    let empty_job = wit::Job { usernames: Vec::new(), ..host_job.clone() };
     let (mut fetch_times, mut native_times, mut component_times) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut empty_times, mut probe_times) = (Vec::new(), Vec::new());
     for round in 0..iterations + 3 {
         let start = Instant::now();
         fetch(&http, &url).await?;
@@ -107,8 +123,18 @@ pub async fn measure(iterations: usize) -> Result<ParseFigures> {
         let start = Instant::now();
         std::hint::black_box(component(&plugin, &context, &host_job).await?);
         let component_time = start.elapsed();
+        let start = Instant::now();
+        if plugin.run(&context, &empty_job, None).await.is_ok() {
+            bail!("the revisions plugin accepted a job without usernames");
+        }
+        let empty_time = start.elapsed();
+        let start = Instant::now();
+        probe.run(&context, &probe_job, None).await?;
+        let probe_time = start.elapsed();
         // The first rounds warm caches and connections.
         if round >= 3 {
+            empty_times.push(empty_time);
+            probe_times.push(probe_time);
             fetch_times.push(fetched);
             native_times.push(native_time);
             component_times.push(component_time);
@@ -123,6 +149,8 @@ pub async fn measure(iterations: usize) -> Result<ParseFigures> {
         fetch_ms: millis(fetch_time),
         native_ms: millis(native_time),
         component_ms: millis(component_time),
+        empty_call_ms: millis(median(empty_times)),
+        component_fetch_ms: millis(median(probe_times)),
         ratio: component_time.as_secs_f64() / native_time.as_secs_f64(),
         parse_only_ratio: parse_only(component_time) / parse_only(native_time),
     })
@@ -140,8 +168,9 @@ async fn fetch(http: &HttpClient, url: &str) -> Result<Vec<u8>> {
 }
 
 async fn native(http: &HttpClient, url: &str) -> Result<Rows> {
-    let body: serde_json::Value = serde_json::from_slice(&fetch(http, url).await?)?;
-    let revisions = wikidash_plugin_revisions::parse_contributions(&body).map_err(anyhow::Error::msg)?;
+    let body = fetch(http, url).await?;
+    let page = decode_page(url, Some("application/json"), &body, &[]).map_err(|error| anyhow::anyhow!("{error:?}"))?;
+    let revisions = wikidash_plugin_revisions::revisions_of(page).map_err(anyhow::Error::msg)?;
     let mut rows = Rows::new();
     for revision in revisions {
         fold(

@@ -82,27 +82,8 @@ pub struct ModuleCounts {
 /// figures differ from the wikis' contents.
 pub fn measure(workload: &Workload, setup: &Setup) -> Result<WorkloadFigures> {
     let floor = request_floor(workload);
-    let wikis: Vec<SyntheticWiki> = (1..=workload.wikis).map(|wiki| SyntheticWiki::start(workload, wiki)).collect();
-    let dir = &setup.work_dir;
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot empty {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let config = dir.join("config.toml");
-    let database = dir.join("wikidash.redb");
-    std::fs::write(&config, config_toml(&database, setup.plugin_cache))?;
-    let campaign_file = dir.join("campaign.toml");
-    std::fs::write(&campaign_file, campaign_toml(workload, &wikis))?;
-    let wikidash = |args: &[&str]| {
-        let mut command = Command::new(setup.wikidash);
-        command.arg("--config").arg(&config).args(args).env_remove("RUST_LOG");
-        command
-    };
-    child::run(wikidash(&["campaign", "create"]).arg(&campaign_file))?.check("wikidash campaign create")?;
-    // Loading the plugins once fills the compiled-component cache, so the sync is not timed
-    // compiling them.
-    child::run(&mut wikidash(&["plugins", "list"]))?.check("wikidash plugins list")?;
-
+    let Prepared { wikis, config, database } = prepare(workload, setup.wikidash, &setup.work_dir, setup.plugin_cache)?;
+    let wikidash = |args: &[&str]| wikidash_command(setup.wikidash, &config, args);
     let first = sync(&wikidash, &wikis, &floor, workload.name)?;
     check_report(&wikidash, workload, &floor)?;
     let resync = sync(&wikidash, &wikis, &floor, workload.name)?;
@@ -135,6 +116,40 @@ pub fn measure(workload: &Workload, setup: &Setup) -> Result<WorkloadFigures> {
         report_peak_rss_mib: mib(report_peak_rss),
         database_mib: mib(std::fs::metadata(&database).map(|meta| meta.len()).unwrap_or(0)),
     })
+}
+
+/// A workload's running wikis and the files of its campaign.
+pub struct Prepared {
+    pub wikis: Vec<SyntheticWiki>,
+    pub config: PathBuf,
+    pub database: PathBuf,
+}
+
+/// Start the workload's wikis, empty `dir`, write a config and the campaign file there, create
+/// the campaign and fill the plugin cache.
+pub fn prepare(workload: &Workload, wikidash: &Path, dir: &Path, plugin_cache: &Path) -> Result<Prepared> {
+    let wikis: Vec<SyntheticWiki> = (1..=workload.wikis).map(|wiki| SyntheticWiki::start(workload, wiki)).collect();
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot empty {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let config = dir.join("config.toml");
+    let database = dir.join("wikidash.redb");
+    std::fs::write(&config, config_toml(&database, plugin_cache))?;
+    let campaign_file = dir.join("campaign.toml");
+    std::fs::write(&campaign_file, campaign_toml(workload, &wikis))?;
+    child::run(wikidash_command(wikidash, &config, &["campaign", "create"]).arg(&campaign_file))?
+        .check("wikidash campaign create")?;
+    // Loading the plugins once fills the compiled-component cache, so the sync is not timed
+    // compiling them.
+    child::run(&mut wikidash_command(wikidash, &config, &["plugins", "list"]))?.check("wikidash plugins list")?;
+    Ok(Prepared { wikis, config, database })
+}
+
+fn wikidash_command(wikidash: &Path, config: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(wikidash);
+    command.arg("--config").arg(config).args(args).env_remove("RUST_LOG");
+    command
 }
 
 fn sync(

@@ -10,8 +10,11 @@
 
 use std::collections::HashMap;
 
+use std::fmt;
+
 use serde::Deserialize;
-use serde_json::Value;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
 use wikidash_plugin_sdk::action::ActionApi;
 use wikidash_plugin_sdk::{
     API_VERSION, Assessment, Guest, ImportError, Item, Job, LogLevel, Output, PluginInfo, export_plugin, log,
@@ -52,14 +55,14 @@ impl Guest for Plugin {
         }
         let titles = job.titles.join("|");
         let params = [("prop", "pageassessments"), ("titles", titles.as_str()), ("redirects", "1"), ("palimit", "max")];
-        let page = ActionApi::new(&job.wiki).query_page(&params, cursor.as_deref())?;
-        if lacks_page_assessments(&page.body) {
+        let page = ActionApi::new(&job.wiki).query_page_as::<AssessmentsQuery>(&params, cursor.as_deref())?;
+        if page.warnings.as_ref().is_some_and(lacks_page_assessments) {
             log(
                 LogLevel::Warn,
                 &format!("{} does not have the PageAssessments extension; every class is reported as none", job.wiki),
             );
         }
-        let items = parse_assessments(&page.body, &job.titles)
+        let items = parse_assessments(page.query, &job.titles)
             .map_err(|error| ImportError::BadResponse(format!("{}: {error}", job.wiki)))?
             .into_iter()
             .map(Item::Assessment)
@@ -78,7 +81,63 @@ struct PageEntry {
     missing: bool,
     #[serde(default)]
     invalid: bool,
-    pageassessments: Option<Value>,
+    pageassessments: Option<FirstClass>,
+}
+
+/// The `query` part of a `prop=pageassessments&redirects=1` answer.
+#[derive(Deserialize)]
+pub struct AssessmentsQuery {
+    pages: Option<Vec<PageEntry>>,
+    #[serde(default)]
+    normalized: Vec<TitleMapping>,
+    #[serde(default)]
+    redirects: Vec<TitleMapping>,
+    #[serde(default)]
+    interwiki: Vec<InterwikiTitle>,
+}
+
+/// The class of the first project in a page's `pageassessments` object, lower-cased, or
+/// `None` when there is no project or the class is empty.
+///
+/// "First" is the order of the response, which PageAssessments sorts by project id, so the
+/// object is read entry by entry as it arrives rather than through a map that would reorder it.
+/// A page without projects has no key, or an empty JSON array where PHP had an empty array.
+struct FirstClass(Option<String>);
+
+#[derive(Deserialize)]
+struct Project {
+    class: Option<Value>,
+}
+
+impl<'de> Deserialize<'de> for FirstClass {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FirstClassVisitor;
+
+        impl<'de> Visitor<'de> for FirstClassVisitor {
+            type Value = FirstClass;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("an object of projects, or an empty array")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FirstClass, A::Error> {
+                let first = map.next_entry::<IgnoredAny, Project>()?;
+                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                let class = first
+                    .and_then(|(_, project)| project.class)
+                    .and_then(|class| class.as_str().map(|text| text.trim().to_lowercase()))
+                    .filter(|class| !class.is_empty());
+                Ok(FirstClass(class))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<FirstClass, A::Error> {
+                while seq.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(FirstClass(None))
+            }
+        }
+
+        deserializer.deserialize_any(FirstClassVisitor)
+    }
 }
 
 #[derive(Deserialize)]
@@ -98,12 +157,10 @@ struct InterwikiTitle {
 /// A requested title is followed through `query.normalized`, then `query.redirects`, to its
 /// page in `query.pages`. A title that leads to another wiki (`query.interwiki`) is reported
 /// missing, because it has no page here.
-pub fn parse_assessments(body: &Value, requested: &[String]) -> Result<Vec<Assessment>, String> {
-    let pages: Vec<PageEntry> = list_at(body, "/query/pages")?.ok_or("the response has no query.pages list")?;
-    let normalized: Vec<TitleMapping> = list_at(body, "/query/normalized")?.unwrap_or_default();
-    let redirects: Vec<TitleMapping> = list_at(body, "/query/redirects")?.unwrap_or_default();
-    let interwiki: Vec<InterwikiTitle> = list_at(body, "/query/interwiki")?.unwrap_or_default();
-
+pub fn parse_assessments(query: Option<AssessmentsQuery>, requested: &[String]) -> Result<Vec<Assessment>, String> {
+    let query = query.ok_or("the response has no query part")?;
+    let pages = query.pages.ok_or("the response has no query.pages list")?;
+    let (normalized, redirects, interwiki) = (query.normalized, query.redirects, query.interwiki);
     let normalized_of: HashMap<&str, &str> =
         normalized.iter().map(|mapping| (mapping.from.as_str(), mapping.to.as_str())).collect();
     let target_of: HashMap<&str, &str> =
@@ -120,7 +177,7 @@ pub fn parse_assessments(body: &Value, requested: &[String]) -> Result<Vec<Asses
                 requested_title: requested_title.clone(),
                 title: title.to_string(),
                 page_id: page.pageid,
-                class: first_class(page.pageassessments.as_ref()),
+                class: page.pageassessments.as_ref().and_then(|first| first.0.clone()),
                 missing: page.missing || page.invalid,
             },
             None if interwiki.iter().any(|entry| entry.title == title) => Assessment {
@@ -141,13 +198,6 @@ pub fn parse_assessments(body: &Value, requested: &[String]) -> Result<Vec<Asses
     Ok(assessments)
 }
 
-fn list_at<T: serde::de::DeserializeOwned>(body: &Value, pointer: &str) -> Result<Option<Vec<T>>, String> {
-    let Some(list) = body.pointer(pointer) else {
-        return Ok(None);
-    };
-    serde_json::from_value(list.clone()).map(Some).map_err(|error| format!("unexpected entry in {pointer}: {error}"))
-}
-
 /// Follow `title` through the redirect map to the page it ends on, stopping at a loop.
 fn follow_redirects<'a>(title: &'a str, target_of: &HashMap<&'a str, &'a str>) -> &'a str {
     let mut current = title;
@@ -160,24 +210,9 @@ fn follow_redirects<'a>(title: &'a str, target_of: &HashMap<&'a str, &'a str>) -
     current
 }
 
-/// Return the class of the first project in a page's `pageassessments` object, lower-cased,
-/// or `None` when there is no project or the class is empty.
-///
-/// "First" is the order of the response, which PageAssessments sorts by project id; serde_json
-/// keeps that order because this crate enables its `preserve_order` feature.
-pub fn first_class(assessments: Option<&Value>) -> Option<String> {
-    // A page without projects has no key, or an empty JSON array where PHP had an empty array.
-    let (_, first) = assessments?.as_object()?.iter().next()?;
-    let class = first.get("class")?.as_str()?.trim();
-    (!class.is_empty()).then(|| class.to_lowercase())
-}
-
 /// Check whether the wiki warned that `prop=pageassessments` is unknown to it, which means the
 /// PageAssessments extension is not installed.
-pub fn lacks_page_assessments(body: &Value) -> bool {
-    let Some(warnings) = body.get("warnings").and_then(Value::as_object) else {
-        return false;
-    };
+pub fn lacks_page_assessments(warnings: &Map<String, Value>) -> bool {
     warnings.values().any(|warning| {
         let text = warning.get("warnings").and_then(Value::as_str).unwrap_or_default();
         text.contains("Unrecognized value") && text.contains("pageassessments")
@@ -187,21 +222,37 @@ pub fn lacks_page_assessments(body: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use wikidash_plugin_sdk::action::{TypedPage, decode_page};
 
     fn titles(list: &[&str]) -> Vec<String> {
         list.iter().map(|title| title.to_string()).collect()
     }
 
+    fn page(body: &str) -> TypedPage<AssessmentsQuery> {
+        decode_page("https://w/api.php", Some("application/json"), body.as_bytes(), &[]).unwrap()
+    }
+
+    fn parse(body: &str, requested: &[String]) -> Result<Vec<Assessment>, String> {
+        parse_assessments(page(body).query, requested)
+    }
+
+    /// The class the parser reads from one page's `pageassessments` value.
+    fn first_class(assessments: &str) -> Option<String> {
+        let body = format!(
+            r#"{{"query": {{"pages": [{{"pageid": 1, "ns": 0, "title": "T", "pageassessments": {assessments}}}]}}}}"#
+        );
+        parse(&body, &titles(&["T"])).unwrap().remove(0).class
+    }
+
     #[test]
     fn class_is_first_project_lower_cased() {
-        let body = json!({"batchcomplete": true, "query": {"pages": [
+        let body = r#"{"batchcomplete": true, "query": {"pages": [
             {"pageid": 1234, "ns": 0, "title": "Example article", "pageassessments": {
                 "Medicine": {"class": "B", "importance": "High"},
                 "Biology": {"class": "C", "importance": "Low"}}},
             {"pageid": 5678, "ns": 0, "title": "Unassessed article"}
-        ]}});
-        let result = parse_assessments(&body, &titles(&["Example article", "Unassessed article"])).unwrap();
+        ]}}"#;
+        let result = parse(body, &titles(&["Example article", "Unassessed article"])).unwrap();
         assert_eq!(result.len(), 2);
         assert_eq!(result[0].requested_title, "Example article");
         assert_eq!(result[0].title, "Example article");
@@ -214,37 +265,34 @@ mod tests {
 
     #[test]
     fn class_order_follows_response_not_alphabet() {
-        let body: Value = serde_json::from_str(
-            r#"{"query": {"pages": [{"pageid": 1, "ns": 0, "title": "Zebra", "pageassessments": {
-                "Zoology": {"class": "GA", "importance": ""}, "Africa": {"class": "Start", "importance": ""}}}]}}"#,
-        )
-        .unwrap();
-        let result = parse_assessments(&body, &titles(&["Zebra"])).unwrap();
+        let body = r#"{"query": {"pages": [{"pageid": 1, "ns": 0, "title": "Zebra", "pageassessments": {
+                "Zoology": {"class": "GA", "importance": ""}, "Africa": {"class": "Start", "importance": ""}}}]}}"#;
+        let result = parse(body, &titles(&["Zebra"])).unwrap();
         assert_eq!(result[0].class.as_deref(), Some("ga"));
     }
 
     #[test]
     fn class_empty_or_absent_is_none() {
-        assert_eq!(first_class(Some(&json!({"Medicine": {"class": "", "importance": "High"}}))), None);
-        assert_eq!(first_class(Some(&json!({"Medicine": {"importance": "High"}}))), None);
-        assert_eq!(first_class(Some(&json!({}))), None);
-        assert_eq!(first_class(Some(&json!([]))), None);
-        assert_eq!(first_class(None), None);
-        assert_eq!(first_class(Some(&json!({"Medicine": {"class": "FA"}}))).as_deref(), Some("fa"));
+        assert_eq!(first_class(r#"{"Medicine": {"class": "", "importance": "High"}}"#), None);
+        assert_eq!(first_class(r#"{"Medicine": {"importance": "High"}}"#), None);
+        assert_eq!(first_class(r#"{}"#), None);
+        assert_eq!(first_class(r#"[]"#), None);
+        assert_eq!(first_class(r#"null"#), None);
+        assert_eq!(first_class(r#"{"Medicine": {"class": "FA"}}"#).as_deref(), Some("fa"));
     }
 
     #[test]
     fn titles_resolve_through_normalisation_and_redirects() {
-        let body = json!({"batchcomplete": true, "query": {
+        let body = r#"{"batchcomplete": true, "query": {
         "normalized": [{"fromencoded": false, "from": "alpha_(redirect)", "to": "Alpha (redirect)"},
                        {"fromencoded": false, "from": "nonexistent_page", "to": "Nonexistent page"}],
         "redirects": [{"from": "Alpha (redirect)", "to": "Alpha"}],
         "pages": [
             {"pageid": 5, "ns": 0, "title": "Alpha", "pageassessments": {"Fruit": {"class": "Start", "importance": "Mid"}}},
             {"ns": 0, "title": "Nonexistent page", "missing": true}
-        ]}});
+        ]}}"#;
         let requested = titles(&["alpha_(redirect)", "Alpha", "nonexistent_page"]);
-        let result = parse_assessments(&body, &requested).unwrap();
+        let result = parse(body, &requested).unwrap();
         assert_eq!(result.len(), 3);
 
         assert_eq!(result[0].requested_title, "alpha_(redirect)");
@@ -265,13 +313,13 @@ mod tests {
 
     #[test]
     fn redirect_chain_and_missing_target() {
-        let body = json!({"query": {
+        let body = r#"{"query": {
         "redirects": [{"from": "A", "to": "B"}, {"from": "B", "to": "C"}, {"from": "Dangling", "to": "Gone"}],
         "pages": [
             {"pageid": 3, "ns": 0, "title": "C", "pageassessments": {"P": {"class": "C", "importance": ""}}},
             {"ns": 0, "title": "Gone", "missing": true}
-        ]}});
-        let result = parse_assessments(&body, &titles(&["A", "Dangling"])).unwrap();
+        ]}}"#;
+        let result = parse(body, &titles(&["A", "Dangling"])).unwrap();
         assert_eq!(result[0].title, "C");
         assert_eq!(result[0].class.as_deref(), Some("c"));
         assert_eq!(result[1].requested_title, "Dangling");
@@ -281,10 +329,10 @@ mod tests {
 
     #[test]
     fn redirect_loop_stops() {
-        let body = json!({"query": {
+        let body = r#"{"query": {
             "redirects": [{"from": "Loop A", "to": "Loop B"}, {"from": "Loop B", "to": "Loop A"}],
-            "pages": [{"pageid": 8, "ns": 0, "title": "Loop A"}, {"pageid": 9, "ns": 0, "title": "Loop B"}]}});
-        let result = parse_assessments(&body, &titles(&["Loop A"])).unwrap();
+            "pages": [{"pageid": 8, "ns": 0, "title": "Loop A"}, {"pageid": 9, "ns": 0, "title": "Loop B"}]}}"#;
+        let result = parse(body, &titles(&["Loop A"])).unwrap();
         assert_eq!(result.len(), 1);
         assert!(result[0].page_id == Some(8) || result[0].page_id == Some(9));
     }
@@ -292,26 +340,26 @@ mod tests {
     #[test]
     fn assessments_split_across_continuation() {
         let requested = titles(&["medicine", "Biology"]);
-        let first = json!({"continue": {"pacontinue": "200|3", "continue": "||"}, "query": {
+        let first = r#"{"continue": {"pacontinue": "200|3", "continue": "||"}, "query": {
         "normalized": [{"fromencoded": false, "from": "medicine", "to": "Medicine"}],
         "pages": [
             {"pageid": 100, "ns": 0, "title": "Medicine", "pageassessments": {"Medicine": {"class": "B", "importance": "Top"}}},
             {"pageid": 200, "ns": 0, "title": "Biology", "pageassessments": {"Biology": {"class": "", "importance": "Top"}}}
-        ]}});
-        let second = json!({"batchcomplete": true, "query": {
+        ]}}"#;
+        let second = r#"{"batchcomplete": true, "query": {
         "normalized": [{"fromencoded": false, "from": "medicine", "to": "Medicine"}],
         "pages": [
             {"pageid": 100, "ns": 0, "title": "Medicine"},
             {"pageid": 200, "ns": 0, "title": "Biology", "pageassessments": {"Science": {"class": "GA", "importance": "High"}}}
-        ]}});
+        ]}}"#;
 
-        let first_page = parse_assessments(&first, &requested).unwrap();
+        let first_page = parse(first, &requested).unwrap();
         assert_eq!(first_page.len(), 2);
         assert_eq!(first_page[0].requested_title, "medicine");
         assert_eq!(first_page[0].class.as_deref(), Some("b"));
         assert_eq!(first_page[1].class, None);
 
-        let second_page = parse_assessments(&second, &requested).unwrap();
+        let second_page = parse(second, &requested).unwrap();
         assert_eq!(second_page.len(), 2);
         assert_eq!(second_page[0].requested_title, "medicine");
         assert_eq!(second_page[0].page_id, Some(100));
@@ -321,13 +369,13 @@ mod tests {
 
     #[test]
     fn wiki_without_extension_gives_no_classes() {
-        let body = json!({"batchcomplete": true,
+        let body = r#"{"batchcomplete": true,
             "warnings": {
                 "main": {"warnings": "Unrecognized parameter: palimit."},
                 "query": {"warnings": "Unrecognized value for parameter \"prop\": pageassessments"}},
-            "query": {"pages": [{"pageid": 5, "ns": 0, "title": "Alpha"}]}});
-        assert!(lacks_page_assessments(&body));
-        let result = parse_assessments(&body, &titles(&["Alpha"])).unwrap();
+            "query": {"pages": [{"pageid": 5, "ns": 0, "title": "Alpha"}]}}"#;
+        assert!(lacks_page_assessments(page(body).warnings.as_ref().unwrap()));
+        let result = parse(body, &titles(&["Alpha"])).unwrap();
         assert_eq!(result.len(), 1);
         assert_eq!(result[0].page_id, Some(5));
         assert_eq!(result[0].class, None);
@@ -336,17 +384,17 @@ mod tests {
 
     #[test]
     fn other_warnings_do_not_mean_missing_extension() {
-        let body = json!({"warnings": {"main": {"warnings": "Unrecognized parameter: foo."}}, "query": {"pages": []}});
-        assert!(!lacks_page_assessments(&body));
-        assert!(!lacks_page_assessments(&json!({"query": {"pages": []}})));
+        let body = r#"{"warnings": {"main": {"warnings": "Unrecognized parameter: foo."}}, "query": {"pages": []}}"#;
+        assert!(!lacks_page_assessments(page(body).warnings.as_ref().unwrap()));
+        assert!(page(r#"{"query": {"pages": []}}"#).warnings.is_none());
     }
 
     #[test]
     fn invalid_and_interwiki_titles_are_missing() {
-        let body = json!({"query": {
+        let body = r#"{"query": {
             "interwiki": [{"title": "fr:Exemple", "iw": "fr"}],
-            "pages": [{"title": "Bad[[title", "invalidreason": "The requested page title contains invalid characters: \"[\".", "invalid": true}]}});
-        let result = parse_assessments(&body, &titles(&["Bad[[title", "fr:Exemple"])).unwrap();
+            "pages": [{"title": "Bad[[title", "invalidreason": "The requested page title contains invalid characters: \"[\".", "invalid": true}]}}"#;
+        let result = parse(body, &titles(&["Bad[[title", "fr:Exemple"])).unwrap();
         assert!(result[0].missing);
         assert_eq!(result[0].page_id, None);
         assert!(result[1].missing);
@@ -355,13 +403,13 @@ mod tests {
 
     #[test]
     fn unmentioned_title_is_an_error() {
-        let body = json!({"query": {"pages": [{"pageid": 5, "ns": 0, "title": "Alpha"}]}});
-        let error = parse_assessments(&body, &titles(&["Beta"])).unwrap_err();
+        let body = r#"{"query": {"pages": [{"pageid": 5, "ns": 0, "title": "Alpha"}]}}"#;
+        let error = parse(body, &titles(&["Beta"])).unwrap_err();
         assert!(error.contains("\"Beta\""));
     }
 
     #[test]
     fn missing_pages_list_is_an_error() {
-        assert!(parse_assessments(&json!({"batchcomplete": true}), &titles(&["Alpha"])).is_err());
+        assert!(parse(r#"{"batchcomplete": true}"#, &titles(&["Alpha"])).is_err());
     }
 }

@@ -8,7 +8,7 @@
 //!   page, continued until the API has no more.
 
 use serde::Deserialize;
-use wikidash_plugin_sdk::action::ActionApi;
+use wikidash_plugin_sdk::action::{ActionApi, TypedPage};
 use wikidash_plugin_sdk::{
     API_VERSION, Guest, ImportError, Item, Job, Output, PluginInfo, Revision, TimeWindow, export_plugin, siteinfo, time,
 };
@@ -54,13 +54,11 @@ fn revisions(job: &Job, cursor: Option<&str>) -> Result<Output, ImportError> {
     let window = check_revisions_job(job)?;
     let owned = contributions_params(job, window);
     let params: Vec<(&str, &str)> = owned.iter().map(|(key, value)| (*key, value.as_str())).collect();
-    let page = ActionApi::new(&job.wiki).query_page(&params, cursor)?;
-    let items = parse_contributions(&page.body)
-        .map_err(|error| bad_response(&job.wiki, error))?
-        .into_iter()
-        .map(Item::Revision)
-        .collect();
-    Ok(Output { items, next_cursor: page.next_cursor })
+    let page = ActionApi::new(&job.wiki).query_page_as::<ContributionsQuery>(&params, cursor)?;
+    let next_cursor = page.next_cursor.clone();
+    let items =
+        revisions_of(page).map_err(|error| bad_response(&job.wiki, error))?.into_iter().map(Item::Revision).collect();
+    Ok(Output { items, next_cursor })
 }
 
 /// The `list=usercontribs` parameters of a revisions job over `window`, without `action` and
@@ -128,18 +126,20 @@ struct Contribution {
     tags: Vec<String>,
 }
 
-/// Parse the revisions of one `list=usercontribs` response (format version 2).
-pub fn parse_contributions(body: &serde_json::Value) -> Result<Vec<Revision>, String> {
-    let Some(list) = body.pointer("/query/usercontribs") else {
+/// The `query` part of a `list=usercontribs` answer.
+#[derive(Deserialize)]
+pub struct ContributionsQuery {
+    usercontribs: Vec<Contribution>,
+}
+
+/// The revisions of one `list=usercontribs` answer (format version 2).
+pub fn revisions_of(page: TypedPage<ContributionsQuery>) -> Result<Vec<Revision>, String> {
+    let contributions = match page.query {
+        Some(query) => query.usercontribs,
         // A query with no results at all may leave out `query` entirely.
-        return if body.get("query").is_none() && body.get("batchcomplete").is_some() {
-            Ok(Vec::new())
-        } else {
-            Err("the response has no query.usercontribs list".into())
-        };
+        None if page.batch_complete => Vec::new(),
+        None => return Err("the response has no query.usercontribs list".into()),
     };
-    let contributions: Vec<Contribution> =
-        serde_json::from_value(list.clone()).map_err(|error| format!("unexpected usercontribs entry: {error}"))?;
     contributions
         .into_iter()
         .map(|contribution| {
@@ -168,6 +168,14 @@ pub fn parse_contributions(body: &serde_json::Value) -> Result<Vec<Revision>, St
 mod tests {
     use super::*;
     use serde_json::json;
+    use wikidash_plugin_sdk::action::decode_page;
+
+    fn parse_contributions(body: &serde_json::Value) -> Result<Vec<Revision>, String> {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let page =
+            decode_page("https://w/api.php", Some("application/json"), &bytes, &[]).map_err(|e| format!("{e:?}"))?;
+        revisions_of(page)
+    }
 
     #[test]
     fn contributions_parse_creation_and_edit() {
@@ -203,5 +211,7 @@ mod tests {
     #[test]
     fn contributions_reject_missing_list() {
         assert!(parse_contributions(&json!({"query": {}})).is_err());
+        assert!(parse_contributions(&json!({"warnings": {}})).is_err());
+        assert!(parse_contributions(&json!({"batchcomplete": true})).unwrap().is_empty());
     }
 }

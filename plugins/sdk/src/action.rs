@@ -6,6 +6,8 @@
 //! its keys back unchanged.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::{ImportError, LogLevel, http, log};
@@ -32,6 +34,31 @@ pub struct QueryPage {
     pub next_cursor: Option<String>,
 }
 
+/// One page of a continued query whose `query` part is decoded straight into `Q`, without an
+/// intermediate [`Value`]: the fast path for large lists.
+pub struct TypedPage<Q> {
+    /// The `query` part; `None` when the answer has none (a query with no results may leave
+    /// it out).
+    pub query: Option<Q>,
+    /// Whether the answer says `batchcomplete`.
+    pub batch_complete: bool,
+    /// The API's warnings by module ([`ActionApi::query_page_as`] logs them).
+    pub warnings: Option<Map<String, Value>>,
+    pub next_cursor: Option<String>,
+}
+
+/// The parts of an answer's envelope a typed page reads; other keys are skipped unparsed.
+#[derive(Deserialize)]
+struct Envelope<Q> {
+    error: Option<Value>,
+    warnings: Option<Map<String, Value>>,
+    #[serde(rename = "continue")]
+    next: Option<Value>,
+    query: Option<Q>,
+    #[serde(default)]
+    batchcomplete: bool,
+}
+
 impl<'a> ActionApi<'a> {
     pub fn new(endpoint: &'a str) -> Self {
         ActionApi { endpoint }
@@ -39,14 +66,16 @@ impl<'a> ActionApi<'a> {
 
     /// Send one request with `params` plus `format=json&formatversion=2` and return the body.
     pub fn request(&self, params: &[(&str, &str)]) -> Result<Value, ImportError> {
-        let query = encode_query(params);
-        let response = if query.len() > MAX_GET_QUERY_BYTES {
-            http::post(self.endpoint, "application/x-www-form-urlencoded", query.into_bytes())?
-        } else {
-            let separator = if self.endpoint.contains('?') { '&' } else { '?' };
-            http::get(&format!("{}{separator}{query}", self.endpoint))?
-        };
-        self.decode(response.status, http::header(&response, "content-type"), &response.body)
+        let response = self.send(params)?;
+        let value: Value = serde_json::from_slice(&response.body)
+            .map_err(|error| not_json(self.endpoint, http::header(&response, "content-type"), &error))?;
+        if let Some(error) = value.get("error") {
+            return Err(api_error(self.endpoint, error));
+        }
+        if let Some(warnings) = value.get("warnings").and_then(Value::as_object) {
+            log_warnings(self.endpoint, warnings);
+        }
+        Ok(value)
     }
 
     /// Send one `action=query` request continuing from `cursor` (`None` for the first page).
@@ -55,39 +84,94 @@ impl<'a> ActionApi<'a> {
             Some(cursor) => decode_cursor(cursor)?,
             None => Vec::new(),
         };
-        let mut all: Vec<(&str, &str)> = vec![("action", "query")];
-        all.extend_from_slice(params);
-        all.extend(sent.iter().map(|(key, value)| (key.as_str(), value.as_str())));
-        let body = self.request(&all)?;
+        let body = self.request(&query_params(params, &sent))?;
         let next_cursor = next_cursor(&body, &sent)?;
         Ok(QueryPage { body, next_cursor })
     }
 
-    fn decode(&self, status: u16, content_type: Option<&str>, body: &[u8]) -> Result<Value, ImportError> {
+    /// Like [`ActionApi::query_page`], decoding the `query` part into `Q` directly.
+    pub fn query_page_as<Q: DeserializeOwned>(
+        &self,
+        params: &[(&str, &str)],
+        cursor: Option<&str>,
+    ) -> Result<TypedPage<Q>, ImportError> {
+        let sent = match cursor {
+            Some(cursor) => decode_cursor(cursor)?,
+            None => Vec::new(),
+        };
+        let response = self.send(&query_params(params, &sent))?;
+        let page = decode_page(self.endpoint, http::header(&response, "content-type"), &response.body, &sent)?;
+        if let Some(warnings) = &page.warnings {
+            log_warnings(self.endpoint, warnings);
+        }
+        Ok(page)
+    }
+
+    /// Send the request and return the response if its status is a success.
+    fn send(&self, params: &[(&str, &str)]) -> Result<crate::Response, ImportError> {
+        let query = encode_query(params);
+        let response = if query.len() > MAX_GET_QUERY_BYTES {
+            http::post(self.endpoint, "application/x-www-form-urlencoded", query.into_bytes())?
+        } else {
+            let separator = if self.endpoint.contains('?') { '&' } else { '?' };
+            http::get(&format!("{}{separator}{query}", self.endpoint))?
+        };
         let endpoint = self.endpoint;
-        if status == 404 {
-            return Err(ImportError::NotFound(format!(
+        match response.status {
+            200..=299 => Ok(response),
+            404 => Err(ImportError::NotFound(format!(
                 "{endpoint} returned 404 Not Found; check the wiki's API URL (it usually ends in /w/api.php)"
-            )));
+            ))),
+            status => Err(ImportError::BadResponse(format!("{endpoint} returned HTTP {status}"))),
         }
-        if !(200..300).contains(&status) {
-            return Err(ImportError::BadResponse(format!("{endpoint} returned HTTP {status}")));
-        }
-        let value: Value = serde_json::from_slice(body).map_err(|error| {
-            if content_type.is_some_and(|kind| kind.starts_with("text/html")) {
-                ImportError::NotFound(format!(
-                    "{endpoint} returned an HTML page, not JSON, so it is not a MediaWiki Action API; \
-                     use the wiki's api.php URL"
-                ))
-            } else {
-                ImportError::BadResponse(format!("{endpoint} returned invalid JSON: {error}"))
-            }
-        })?;
-        if let Some(error) = value.get("error") {
-            return Err(api_error(endpoint, error));
-        }
-        log_warnings(endpoint, &value);
-        Ok(value)
+    }
+}
+
+/// `action=query`, then `params`, then the continuation parameters `sent`.
+fn query_params<'a>(params: &[(&'a str, &'a str)], sent: &'a [(String, String)]) -> Vec<(&'a str, &'a str)> {
+    let mut all: Vec<(&str, &str)> = vec![("action", "query")];
+    all.extend_from_slice(params);
+    all.extend(sent.iter().map(|(key, value)| (key.as_str(), value.as_str())));
+    all
+}
+
+/// Decode a successful answer from `endpoint` to a query continued with `sent` (empty for
+/// the first page) into a [`TypedPage`], turning the API's error envelope into an
+/// [`ImportError`]. Apart from a warning when the API repeats a continuation, it calls no host
+/// function, so it also runs outside a component.
+pub fn decode_page<Q: DeserializeOwned>(
+    endpoint: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+    sent: &[(String, String)],
+) -> Result<TypedPage<Q>, ImportError> {
+    let envelope: Envelope<Q> =
+        serde_json::from_slice(body).map_err(|error| not_json(endpoint, content_type, &error))?;
+    if let Some(error) = &envelope.error {
+        return Err(api_error(endpoint, error));
+    }
+    let next_cursor = match &envelope.next {
+        Some(next) => continuation(next, sent)?,
+        None => None,
+    };
+    Ok(TypedPage {
+        query: envelope.query,
+        batch_complete: envelope.batchcomplete,
+        warnings: envelope.warnings,
+        next_cursor,
+    })
+}
+
+/// The error for a body that does not parse: an HTML page means the URL is not an Action API.
+fn not_json(endpoint: &str, content_type: Option<&str>, error: &serde_json::Error) -> ImportError {
+    if content_type.is_some_and(|kind| kind.starts_with("text/html")) {
+        ImportError::NotFound(format!(
+            "{endpoint} returned an HTML page, not JSON, so it is not a MediaWiki Action API; use the wiki's api.php URL"
+        ))
+    } else if error.is_syntax() || error.is_eof() {
+        ImportError::BadResponse(format!("{endpoint} returned invalid JSON: {error}"))
+    } else {
+        ImportError::BadResponse(format!("{endpoint} returned an unexpected answer: {error}"))
     }
 }
 
@@ -102,10 +186,7 @@ fn api_error(endpoint: &str, error: &Value) -> ImportError {
     }
 }
 
-fn log_warnings(endpoint: &str, body: &Value) {
-    let Some(warnings) = body.get("warnings").and_then(Value::as_object) else {
-        return;
-    };
+fn log_warnings(endpoint: &str, warnings: &Map<String, Value>) {
     for (module, warning) in warnings {
         let text =
             warning.get("warnings").and_then(Value::as_str).map(str::to_string).unwrap_or_else(|| warning.to_string());
@@ -145,9 +226,14 @@ pub fn decode_cursor(cursor: &str) -> Result<Vec<(String, String)>, ImportError>
 /// A `continue` object equal to the one just sent would loop forever (GlobalUsage has had
 /// that bug), so it ends the query with a warning instead.
 pub fn next_cursor(body: &Value, sent: &[(String, String)]) -> Result<Option<String>, ImportError> {
-    let Some(next) = body.get("continue") else {
-        return Ok(None);
-    };
+    match body.get("continue") {
+        Some(next) => continuation(next, sent),
+        None => Ok(None),
+    }
+}
+
+/// The cursor for a `continue` value, or `None` when it repeats `sent`.
+fn continuation(next: &Value, sent: &[(String, String)]) -> Result<Option<String>, ImportError> {
     let Some(object) = next.as_object() else {
         return Err(ImportError::BadResponse(format!("`continue` is not an object: {next}")));
     };
@@ -188,6 +274,40 @@ mod tests {
     #[test]
     fn next_cursor_is_none_without_continue() {
         assert!(next_cursor(&json!({"batchcomplete": true}), &[]).unwrap().is_none());
+    }
+
+    #[derive(Deserialize)]
+    struct Titles {
+        pages: Vec<Value>,
+    }
+
+    #[test]
+    fn typed_page_reads_query_and_continuation() {
+        let body = br#"{"batchcomplete": true, "limits": {"x": 1}, "continue": {"gcmcontinue": "page|4", "continue": "gcmcontinue||"},
+            "query": {"pages": [{"title": "A"}, {"title": "B"}]}}"#;
+        let page: TypedPage<Titles> = decode_page("https://w/api.php", Some("application/json"), body, &[]).unwrap();
+        assert!(page.batch_complete);
+        assert_eq!(page.query.unwrap().pages.len(), 2);
+        let mut pairs = decode_cursor(&page.next_cursor.unwrap()).unwrap();
+        pairs.sort();
+        assert_eq!(pairs[1], ("gcmcontinue".to_string(), "page|4".to_string()));
+    }
+
+    #[test]
+    fn typed_page_turns_api_errors_into_import_errors() {
+        let body = br#"{"error": {"code": "maxlag", "info": "Waiting for a database server"}}"#;
+        let error = decode_page::<Titles>("https://w/api.php", Some("application/json"), body, &[]).err().unwrap();
+        assert!(matches!(error, ImportError::Unavailable(ref text) if text.contains("maxlag")), "{error:?}");
+    }
+
+    #[test]
+    fn typed_page_tells_html_from_a_wrong_shape() {
+        let html = decode_page::<Titles>("https://w/", Some("text/html; charset=utf-8"), b"<!DOCTYPE html>", &[]);
+        assert!(matches!(html.err().unwrap(), ImportError::NotFound(_)));
+        let shape = decode_page::<Titles>("https://w/api.php", None, br#"{"query": {"pages": 3}}"#, &[]);
+        assert!(
+            matches!(shape.err().unwrap(), ImportError::BadResponse(ref text) if text.contains("unexpected answer")),
+        );
     }
 
     #[test]
