@@ -344,6 +344,8 @@ fn killed_sync_resumes_to_the_same_figures() {
         assert!(child.try_wait().unwrap().is_none(), "the sync ended before Bob's batch");
         std::thread::sleep(Duration::from_millis(20));
     }
+    // Alice's batch is written while Bob's is fetched; give that write time to land.
+    std::thread::sleep(Duration::from_millis(500));
     child.kill().unwrap();
     child.wait().unwrap();
 

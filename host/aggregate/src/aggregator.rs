@@ -16,7 +16,10 @@
 //! - Views, ratings and quality belong to the counted articles; uploads to participants'
 //!   files uploaded inside the window.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use fixedbitset::FixedBitSet;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use wikidash_core::namespace::{DRAFT, MAIN, TALK, USER};
@@ -47,9 +50,9 @@ pub struct AggregateInput<'a> {
     pub campaign: &'a Campaign,
     pub participants: &'a [ParticipantFacts],
     /// Stored attributes of every page a row refers to.
-    pub pages: &'a HashMap<PageKey, PageRecord>,
+    pub pages: &'a FxHashMap<PageKey, PageRecord>,
     /// The in-scope pages of an article-scoped campaign; `None` when every page counts.
-    pub in_scope: Option<&'a HashSet<PageKey>>,
+    pub in_scope: Option<&'a FxHashSet<PageKey>>,
     /// Today in the campaign's time zone, for recent edits.
     pub today: Day,
 }
@@ -71,13 +74,13 @@ pub struct UploadFacts {
 #[derive(Clone, Debug, Default)]
 pub struct Enrichment {
     /// Daily user views per article, by UTC day.
-    pub views: HashMap<PageKey, BTreeMap<Day, u64>>,
+    pub views: FxHashMap<PageKey, BTreeMap<Day, u64>>,
     /// The last UTC day whose views are final.
     pub views_through: Option<Day>,
     /// Quality classes per article, by the day they were recorded.
-    pub ratings: HashMap<PageKey, BTreeMap<Day, String>>,
+    pub ratings: FxHashMap<PageKey, BTreeMap<Day, String>>,
     /// Quality model answers for each article's latest revision in the window.
-    pub quality: HashMap<PageKey, QualityRecord>,
+    pub quality: FxHashMap<PageKey, QualityRecord>,
     /// Language code of each campaign wiki, for the quality weights.
     pub wiki_languages: Vec<Option<String>>,
     /// Participants' uploads inside the window.
@@ -86,6 +89,8 @@ pub struct Enrichment {
     pub sync: Vec<SyncReport>,
 }
 
+/// Edit counts of one wiki or one day. Distinct articles are counted from the article
+/// tallies when the report is built, so a row costs no set lookups here.
 #[derive(Default)]
 struct Tally {
     total_edits: u64,
@@ -96,9 +101,15 @@ struct Tally {
     references_added: i64,
     references_pending: u64,
     recent_edits: u64,
-    articles_edited: HashSet<PageKey>,
-    articles_created: HashSet<PageKey>,
-    editors: HashSet<usize>,
+}
+
+/// Distinct articles and their views, counted when the report is built.
+#[derive(Clone, Copy, Default)]
+struct ArticleCounts {
+    edited: u64,
+    created: u64,
+    views: u64,
+    created_views: u64,
 }
 
 #[derive(Default)]
@@ -109,10 +120,9 @@ struct PersonTally {
     draft_bytes: u64,
     references: i64,
     recent: u64,
-    articles: HashSet<PageKey>,
-    created: HashSet<PageKey>,
 }
 
+/// One page in a tracked namespace that participants edited.
 #[derive(Default)]
 struct ArticleTally {
     edits: u64,
@@ -120,7 +130,28 @@ struct ArticleTally {
     references: i64,
     new: bool,
     first_edit: Option<i64>,
-    participants: BTreeSet<usize>,
+    /// The page counts as an article: it exists and is not a redirect. This depends on the
+    /// page alone, so every row of the page agrees.
+    counted: bool,
+    /// Indexes of the participants who edited it, sorted, without repeats: usually a handful.
+    participants: Vec<usize>,
+    /// Participants with a row that created the page, sorted, without repeats.
+    creators: Vec<usize>,
+    /// Indexes into the window's days on which it had counted edits, sorted, without repeats.
+    days: Vec<usize>,
+    /// Days on which one of its counted rows created it.
+    created_days: Vec<usize>,
+    /// (Unix seconds, revision id) of the latest revision seen.
+    latest_revision: (i64, u64),
+    /// User views from the first edit on, filled in by `finish`.
+    views: u64,
+}
+
+/// Insert `value` into the sorted `list` unless it is there already.
+fn insert_sorted(list: &mut Vec<usize>, value: usize) {
+    if let Err(position) = list.binary_search(&value) {
+        list.insert(position, value);
+    }
 }
 
 /// Accumulates a campaign's rows; [`Aggregator::finish`] produces the report.
@@ -129,18 +160,27 @@ pub struct Aggregator<'a> {
     window: Window,
     wikis: Vec<Tally>,
     people: Vec<PersonTally>,
-    articles: BTreeMap<PageKey, ArticleTally>,
-    days: BTreeMap<Day, Tally>,
+    articles: FxHashMap<PageKey, ArticleTally>,
+    /// The window's first day in the campaign's time zone.
+    first_day: Day,
+    /// One tally per day of the window, from its first day.
+    days: Vec<Tally>,
+    /// Participants with counted edits, per day of the window.
+    day_editors: Vec<FixedBitSet>,
 }
 
 impl<'a> Aggregator<'a> {
     pub fn new(input: AggregateInput<'a>) -> Self {
+        let first_day = input.campaign.first_day();
+        let day_count = first_day.through(input.campaign.last_day()).count();
         Aggregator {
             window: input.campaign.window(),
             wikis: input.campaign.wikis.iter().map(|_| Tally::default()).collect(),
             people: input.participants.iter().map(|_| PersonTally::default()).collect(),
-            articles: BTreeMap::new(),
-            days: BTreeMap::new(),
+            articles: FxHashMap::default(),
+            first_day,
+            days: (0..day_count).map(|_| Tally::default()).collect(),
+            day_editors: (0..day_count).map(|_| FixedBitSet::with_capacity(input.participants.len())).collect(),
             input,
         }
     }
@@ -160,25 +200,45 @@ impl<'a> Aggregator<'a> {
         let namespace = page.map(|page| page.namespace);
         let tracked = namespace.is_some_and(|ns| self.input.campaign.namespaces.contains(&ns));
         let redirect = page.is_some_and(|page| page.redirect == Some(true));
+        // Rows outside the window (left by a window that shrank) count in the totals only.
+        let day_index = usize::try_from(day.0 - self.first_day.0).ok().filter(|&index| index < self.days.len());
 
         if tracked {
-            let article = self.articles.entry(key).or_default();
+            let article = self
+                .articles
+                .entry(key)
+                .or_insert_with(|| ArticleTally { counted: !deleted && !redirect, ..ArticleTally::default() });
             article.edits += u64::from(row.edits);
             article.bytes += row.bytes_added;
             article.references += row.references_added;
             article.new |= row.created && !redirect;
             article.first_edit =
                 Some(article.first_edit.map_or(row.first_revision, |first| first.min(row.first_revision)));
-            article.participants.insert(participant);
+            article.latest_revision = article.latest_revision.max((row.last_revision, row.last_rev_id));
+            insert_sorted(&mut article.participants, participant);
+            if article.counted {
+                if row.created {
+                    insert_sorted(&mut article.creators, participant);
+                }
+                if let Some(index) = day_index {
+                    insert_sorted(&mut article.days, index);
+                    if row.created {
+                        insert_sorted(&mut article.created_days, index);
+                    }
+                }
+            }
         }
         if deleted {
             return;
         }
 
         let recent = day <= self.input.today && day.0 > self.input.today.0 - 7;
-        let edit = Edit { key, participant, namespace, tracked, article: tracked && !redirect, recent, row };
+        let edit = Edit { namespace, tracked, recent, row };
         edit.apply(&mut self.wikis[wiki]);
-        edit.apply(self.days.entry(day).or_default());
+        if let Some(index) = day_index {
+            edit.apply(&mut self.days[index]);
+            self.day_editors[index].insert(participant);
+        }
 
         let person = &mut self.people[participant];
         person.revisions += u64::from(row.edits);
@@ -194,16 +254,29 @@ impl<'a> Aggregator<'a> {
             Some(DRAFT) => person.draft_bytes += row.bytes_added,
             _ => {}
         }
-        if edit.article {
-            person.articles.insert(key);
-            if row.created {
-                person.created.insert(key);
-            }
-        }
+    }
+
+    /// The latest revision seen on each tracked page, as (page, revision id): the revision
+    /// whose quality a report shows.
+    pub fn latest_revisions(&self) -> impl Iterator<Item = (PageKey, u64)> + '_ {
+        self.articles.iter().map(|(key, article)| (*key, article.latest_revision.1))
     }
 
     /// Build the report from the rows folded in and `enrichment`.
-    pub fn finish(self, enrichment: Enrichment) -> Report {
+    pub fn finish(mut self, enrichment: Enrichment) -> Report {
+        for (key, article) in &mut self.articles {
+            article.views = views_from_first_edit(article, enrichment.views.get(key));
+        }
+        let mut per_wiki_articles = vec![ArticleCounts::default(); self.wikis.len()];
+        for (&(wiki, _), article) in self.articles.iter().filter(|(_, article)| article.counted) {
+            let counts = &mut per_wiki_articles[wiki];
+            counts.edited += 1;
+            counts.views += article.views;
+            if !article.creators.is_empty() {
+                counts.created += 1;
+                counts.created_views += article.views;
+            }
+        }
         let campaign = self.input.campaign;
         let per_wiki: Vec<WikiReport> = self
             .wikis
@@ -213,13 +286,13 @@ impl<'a> Aggregator<'a> {
                 wiki: campaign.wikis[index].to_string(),
                 totals: self.totals_of(
                     tally,
+                    per_wiki_articles[index],
                     self.editors_on(Some(index)),
                     self.new_editors_on(Some(index)),
-                    &enrichment,
                 ),
             })
             .collect();
-        let totals = self.campaign_totals(&enrichment);
+        let totals = self.campaign_totals(&per_wiki_articles, &enrichment);
         let participants = self.participant_reports(&enrichment);
         let articles = self.article_reports(&enrichment);
         let daily = self.daily_reports(&enrichment);
@@ -243,7 +316,7 @@ impl<'a> Aggregator<'a> {
         }
     }
 
-    fn campaign_totals(&self, enrichment: &Enrichment) -> CampaignTotals {
+    fn campaign_totals(&self, per_wiki_articles: &[ArticleCounts], enrichment: &Enrichment) -> CampaignTotals {
         let mut all = Tally::default();
         for tally in &self.wikis {
             all.total_edits += tally.total_edits;
@@ -254,20 +327,25 @@ impl<'a> Aggregator<'a> {
             all.references_added += tally.references_added;
             all.references_pending += tally.references_pending;
             all.recent_edits += tally.recent_edits;
-            all.articles_edited.extend(&tally.articles_edited);
-            all.articles_created.extend(&tally.articles_created);
+        }
+        // Articles are keyed by wiki, so the campaign's distinct articles are the wikis' sum.
+        let mut articles = ArticleCounts::default();
+        for counts in per_wiki_articles {
+            articles.edited += counts.edited;
+            articles.created += counts.created;
+            articles.views += counts.views;
+            articles.created_views += counts.created_views;
         }
         let live: Vec<&UploadFacts> = enrichment.uploads.iter().filter(|upload| !upload.deleted).collect();
         CampaignTotals {
-            totals: self.totals_of(&all, self.editors_on(None), self.new_editors_on(None), enrichment),
+            totals: self.totals_of(&all, articles, self.editors_on(None), self.new_editors_on(None)),
             upload_count: live.len() as u64,
             uploads_used_in_articles: live.iter().filter(|upload| upload.usage.unwrap_or(0) > 0).count() as u64,
             upload_usage_count_across_all_wikis: live.iter().map(|upload| upload.usage.unwrap_or(0)).sum(),
         }
     }
 
-    fn totals_of(&self, tally: &Tally, editors: u64, new_editors: u64, enrichment: &Enrichment) -> Totals {
-        let views = |keys: &HashSet<PageKey>| keys.iter().map(|key| self.article_views(key, enrichment)).sum();
+    fn totals_of(&self, tally: &Tally, articles: ArticleCounts, editors: u64, new_editors: u64) -> Totals {
         Totals {
             editors,
             new_editors,
@@ -279,19 +357,12 @@ impl<'a> Aggregator<'a> {
             words_added: words_from_bytes(tally.bytes_added),
             references_added: tally.references_added,
             references_pending: tally.references_pending,
-            articles_edited: tally.articles_edited.len() as u64,
-            articles_created: tally.articles_created.len() as u64,
-            article_views: views(&tally.articles_edited),
-            created_article_views: views(&tally.articles_created),
+            articles_edited: articles.edited,
+            articles_created: articles.created,
+            article_views: articles.views,
+            created_article_views: articles.created_views,
             recent_edits: tally.recent_edits,
         }
-    }
-
-    /// Views of the article at `key` from the day of its first edit in the campaign (UTC).
-    fn article_views(&self, key: &PageKey, enrichment: &Enrichment) -> u64 {
-        let Some(first) = self.articles.get(key).and_then(|article| article.first_edit) else { return 0 };
-        let first_day = Day::of_instant(first, chrono_tz::UTC);
-        enrichment.views.get(key).map_or(0, |days| days.range(first_day..).map(|(_, views)| views).sum())
     }
 
     /// Participants with an account on wiki `wiki`, or on any campaign wiki for `None`.
@@ -310,15 +381,30 @@ impl<'a> Aggregator<'a> {
     }
 
     fn participant_reports(&self, enrichment: &Enrichment) -> Vec<ParticipantReport> {
+        // Distinct counted articles each participant edited and created.
+        let mut edited = vec![0u64; self.people.len()];
+        let mut created = vec![0u64; self.people.len()];
+        for article in self.articles.values().filter(|article| article.counted) {
+            for &participant in &article.participants {
+                edited[participant] += 1;
+            }
+            for &participant in &article.creators {
+                created[participant] += 1;
+            }
+        }
+        let mut uploads_by: FxHashMap<&str, u64> = FxHashMap::default();
+        for upload in enrichment.uploads.iter().filter(|upload| !upload.deleted) {
+            *uploads_by.entry(upload.user.as_str()).or_default() += 1;
+        }
         self.input
             .participants
             .iter()
             .zip(&self.people)
-            .map(|(facts, person)| {
+            .enumerate()
+            .map(|(index, (facts, person))| {
                 let home = facts.accounts.first().cloned().flatten();
                 let registered = registration(facts, 0);
-                let uploads =
-                    enrichment.uploads.iter().filter(|upload| !upload.deleted && upload.user == facts.name).count();
+                let uploads = uploads_by.get(facts.name.as_str()).copied().unwrap_or(0);
                 ParticipantReport {
                     username: facts.name.clone(),
                     account: account_label(home.as_ref()).into(),
@@ -334,9 +420,9 @@ impl<'a> Aggregator<'a> {
                     draft_space_bytes_added: person.draft_bytes,
                     words_added: words_from_bytes(person.tracked_bytes),
                     references_added: person.references,
-                    total_articles_edited: person.articles.len() as u64,
-                    articles_created: person.created.len() as u64,
-                    total_uploads: uploads as u64,
+                    total_articles_edited: edited[index],
+                    articles_created: created[index],
+                    total_uploads: uploads,
                     recent_revisions: person.recent,
                 }
             })
@@ -355,7 +441,7 @@ impl<'a> Aggregator<'a> {
                     tally.participants.iter().map(|&index| self.input.participants[index].name.clone()).collect();
                 usernames.sort();
                 let first_edit = tally.first_edit.unwrap_or_default();
-                let views = self.article_views(&key, enrichment);
+                let views = tally.views;
                 let days_with_views = enrichment
                     .views_through
                     .map_or(0, |through| through.0 - Day::of_instant(first_edit, chrono_tz::UTC).0 + 1)
@@ -402,57 +488,63 @@ impl<'a> Aggregator<'a> {
 
     fn daily_reports(&self, enrichment: &Enrichment) -> Vec<DailyReport> {
         let tz = self.input.campaign.time_zone;
-        let mut registrations: HashMap<Day, u64> = HashMap::new();
+        let mut registrations: FxHashMap<Day, u64> = FxHashMap::default();
         for facts in self.input.participants.iter().filter(|facts| has_account(facts, None)) {
             if let Some(time) = registration(facts, 0) {
                 *registrations.entry(Day::of_instant(time, tz)).or_default() += 1;
             }
         }
-        // Views of counted articles by UTC date, from each article's first edit on.
-        let counted: HashSet<PageKey> =
-            self.wikis.iter().flat_map(|tally| tally.articles_edited.iter().copied()).collect();
-        let mut views_by_day: HashMap<Day, u64> = HashMap::new();
-        for key in &counted {
-            let Some(first) = self.articles.get(key).and_then(|article| article.first_edit) else { continue };
+        // Distinct counted articles per day, and their views by UTC date from each article's
+        // first edit on.
+        let mut edited = vec![0u64; self.days.len()];
+        let mut created = vec![0u64; self.days.len()];
+        let mut views_by_day: FxHashMap<Day, u64> = FxHashMap::default();
+        for (key, article) in self.articles.iter().filter(|(_, article)| article.counted) {
+            for &index in &article.days {
+                edited[index] += 1;
+            }
+            for &index in &article.created_days {
+                created[index] += 1;
+            }
+            let Some(first) = article.first_edit else { continue };
             let first_day = Day::of_instant(first, chrono_tz::UTC);
             for (day, views) in enrichment.views.get(key).into_iter().flat_map(|days| days.range(first_day..)) {
                 *views_by_day.entry(*day).or_default() += views;
             }
         }
-        let empty = Tally::default();
-        self.input
-            .campaign
-            .first_day()
+        self.first_day
             .through(self.input.campaign.last_day())
-            .map(|day| {
-                let tally = self.days.get(&day).unwrap_or(&empty);
-                DailyReport {
-                    date: day.to_string(),
-                    editors: tally.editors.len() as u64,
-                    new_editors: registrations.get(&day).copied().unwrap_or(0),
-                    total_edits: tally.total_edits,
-                    mainspace_edits: tally.mainspace_edits,
-                    article_talk_edits: tally.article_talk_edits,
-                    userspace_edits: tally.userspace_edits,
-                    bytes_added: tally.bytes_added,
-                    words_added: words_from_bytes(tally.bytes_added),
-                    references_added: tally.references_added,
-                    articles_edited: tally.articles_edited.len() as u64,
-                    articles_created: tally.articles_created.len() as u64,
-                    article_views: views_by_day.get(&day).copied().unwrap_or(0),
-                }
+            .zip(&self.days)
+            .enumerate()
+            .map(|(index, (day, tally))| DailyReport {
+                date: day.to_string(),
+                editors: self.day_editors[index].count_ones(..) as u64,
+                new_editors: registrations.get(&day).copied().unwrap_or(0),
+                total_edits: tally.total_edits,
+                mainspace_edits: tally.mainspace_edits,
+                article_talk_edits: tally.article_talk_edits,
+                userspace_edits: tally.userspace_edits,
+                bytes_added: tally.bytes_added,
+                words_added: words_from_bytes(tally.bytes_added),
+                references_added: tally.references_added,
+                articles_edited: edited[index],
+                articles_created: created[index],
+                article_views: views_by_day.get(&day).copied().unwrap_or(0),
             })
             .collect()
     }
 }
 
+/// User views of an article from the UTC day of its first edit in the campaign on.
+fn views_from_first_edit(article: &ArticleTally, days: Option<&BTreeMap<Day, u64>>) -> u64 {
+    let (Some(first), Some(days)) = (article.first_edit, days) else { return 0 };
+    days.range(Day::of_instant(first, chrono_tz::UTC)..).map(|(_, views)| views).sum()
+}
+
 /// One counted row, as the tallies see it.
 struct Edit<'r> {
-    key: PageKey,
-    participant: usize,
     namespace: Option<i32>,
     tracked: bool,
-    article: bool,
     recent: bool,
     row: &'r DayRow,
 }
@@ -475,13 +567,6 @@ impl Edit<'_> {
             tally.references_added += self.row.references_added;
             tally.references_pending += u64::from(self.row.references_unknown);
         }
-        if self.article {
-            tally.articles_edited.insert(self.key);
-            if self.row.created {
-                tally.articles_created.insert(self.key);
-            }
-        }
-        tally.editors.insert(self.participant);
     }
 }
 

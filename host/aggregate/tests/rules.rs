@@ -1,6 +1,8 @@
 //! The statistic rules, one case at a time, on hand-made rows.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use wikidash_aggregate::{AggregateInput, Aggregator, Enrichment, ParticipantFacts, Report, UploadFacts};
 use wikidash_core::records::{AccountRecord, AccountState, DayRow, PageRecord, QualityRecord};
@@ -73,13 +75,13 @@ fn day(date: &str) -> Day {
 struct Case {
     campaign: Campaign,
     facts: Vec<ParticipantFacts>,
-    pages: HashMap<(usize, u64), PageRecord>,
+    pages: FxHashMap<(usize, u64), PageRecord>,
     rows: Vec<(usize, usize, Day, u64, DayRow)>,
 }
 
 impl Case {
     fn new() -> Case {
-        Case { campaign: campaign(""), facts: facts(), pages: HashMap::new(), rows: Vec::new() }
+        Case { campaign: campaign(""), facts: facts(), pages: FxHashMap::default(), rows: Vec::new() }
     }
 
     fn page(mut self, wiki: usize, id: u64, record: PageRecord) -> Case {
@@ -96,7 +98,7 @@ impl Case {
         self.report_with(None, Enrichment::default())
     }
 
-    fn report_with(&self, in_scope: Option<&HashSet<(usize, u64)>>, enrichment: Enrichment) -> Report {
+    fn report_with(&self, in_scope: Option<&FxHashSet<(usize, u64)>>, enrichment: Enrichment) -> Report {
         let input = AggregateInput {
             campaign: &self.campaign,
             participants: &self.facts,
@@ -356,7 +358,7 @@ fn scoped_campaign_counts_only_in_scope_pages() {
         .page(0, 2, page("Beta", 0))
         .row(0, 0, "2020-01-15", 1, row(2, 10, true))
         .row(0, 1, "2020-01-15", 2, row(3, 20, true));
-    let scope: HashSet<(usize, u64)> = [(0, 1)].into();
+    let scope: FxHashSet<(usize, u64)> = [(0, 1)].into_iter().collect();
     let report = case.report_with(Some(&scope), Enrichment::default());
     assert_eq!(report.totals.totals.total_edits, 2);
     assert_eq!(report.totals.totals.bytes_added, 10);

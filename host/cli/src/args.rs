@@ -51,6 +51,9 @@ pub enum Command {
         /// Print one part of the report as CSV: totals, wikis, participants, articles, uploads or daily
         #[arg(long, value_name = "PART")]
         csv: Option<CsvPart>,
+        /// List every participant and article in the tables, not only the most active
+        #[arg(long, conflicts_with_all = ["json", "csv"])]
+        all: bool,
     },
 
     /// Score the quality of each counted article's latest revision in the window with Lift

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{CellAlignment, Table};
-use wikidash_aggregate::{Report, Totals};
+use wikidash_aggregate::{ArticleReport, ParticipantReport, Report, Totals};
 
 use crate::args::CsvPart;
 
@@ -236,6 +236,18 @@ pub fn write_csv(report: &Report, part: CsvPart, out: &mut impl Write) -> anyhow
     Ok(())
 }
 
+/// Say how many rows a table left out and where to find them all, then end the section.
+fn write_more(out: &mut impl Write, rows: usize, total: usize, part: &str) -> anyhow::Result<()> {
+    if total > rows {
+        writeln!(
+            out,
+            "The {rows} most active of {total} {part}; `--all` lists every one, `--csv {part}` gives them as CSV."
+        )?;
+    }
+    writeln!(out)?;
+    Ok(())
+}
+
 fn table(header: &[&str]) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED).set_header(header.to_vec());
@@ -252,7 +264,12 @@ fn align_right(table: &mut Table, columns: std::ops::Range<usize>) {
     }
 }
 
-pub fn write_tables(report: &Report, out: &mut impl Write) -> anyhow::Result<()> {
+/// Participants and articles the tables list unless `--all` is given: the most active first.
+pub const TABLE_ROWS: usize = 20;
+
+/// Write the report as tables, listing at most `rows` participants and articles (the most
+/// active ones).
+pub fn write_tables(report: &Report, rows: usize, out: &mut impl Write) -> anyhow::Result<()> {
     let title = report.title.as_deref().map(|title| format!(" ({title})")).unwrap_or_default();
     writeln!(out, "Campaign {}{title}: {} to {}, {}", report.campaign, report.start, report.end, report.time_zone)?;
     writeln!(out, "Articles are pages in namespace(s) {:?}.", report.namespaces)?;
@@ -308,7 +325,11 @@ pub fn write_tables(report: &Report, out: &mut impl Write) -> anyhow::Result<()>
         "created",
         "uploads",
     ]);
-    for person in &report.participants {
+    let mut ranked: Vec<&ParticipantReport> = report.participants.iter().collect();
+    ranked.sort_by(|a, b| {
+        (b.revisions_during_project, &a.username).cmp(&(a.revisions_during_project, &b.username))
+    });
+    for person in ranked.iter().take(rows) {
         let registered = match (&person.registered_at, person.registered_during_project) {
             (Some(time), true) => format!("{} (new)", &time[..10]),
             (Some(time), false) => time[..10].to_string(),
@@ -328,12 +349,15 @@ pub fn write_tables(report: &Report, out: &mut impl Write) -> anyhow::Result<()>
         ]);
     }
     align_right(&mut people, 3..10);
-    writeln!(out, "{people}\n")?;
+    writeln!(out, "{people}")?;
+    write_more(out, rows, ranked.len(), "participants")?;
 
     if !report.articles.is_empty() {
         let mut articles =
             table(&["article", "edits", "bytes added", "refs", "views", "rating", "quality", "status", "participants"]);
-        for article in &report.articles {
+        let mut ranked: Vec<&ArticleReport> = report.articles.iter().collect();
+        ranked.sort_by(|a, b| (b.edit_count, &a.title, a.page_id).cmp(&(a.edit_count, &b.title, b.page_id)));
+        for article in ranked.iter().take(rows) {
             let mut status = Vec::new();
             if article.new {
                 status.push("new");
@@ -362,7 +386,8 @@ pub fn write_tables(report: &Report, out: &mut impl Write) -> anyhow::Result<()>
             ]);
         }
         align_right(&mut articles, 1..5);
-        writeln!(out, "{articles}\n")?;
+        writeln!(out, "{articles}")?;
+        write_more(out, rows, ranked.len(), "articles")?;
     }
 
     if !report.uploads.is_empty() {

@@ -91,6 +91,22 @@ impl Store {
         Ok(())
     }
 
+    /// Each stored page the campaign's rows on `wiki` refer to, with when its status was last
+    /// looked up (`None`: never). Reads one transaction and keeps no page records.
+    pub fn page_checks(&self, campaign: u32, wiki: u32) -> Result<Vec<(u64, Option<i64>)>, StoreError> {
+        let read = self.db.begin_read()?;
+        let of_campaign = read.open_table(CAMPAIGN_PAGES)?;
+        let pages = read.open_table(PAGES)?;
+        let mut checks = Vec::new();
+        for entry in of_campaign.range((campaign, wiki, 0u64)..=(campaign, wiki, u64::MAX))? {
+            let page_id = entry?.0.value().2;
+            if let Some(record) = pages.get((wiki, page_id))? {
+                checks.push((page_id, record.value().checked_at));
+            }
+        }
+        Ok(checks)
+    }
+
     /// Page ids the campaign's rows on `wiki` refer to.
     pub fn campaign_page_ids(&self, campaign: u32, wiki: u32) -> Result<Vec<u64>, StoreError> {
         let read = self.db.begin_read()?;
@@ -144,70 +160,15 @@ impl Store {
     /// out, new rows in, the per-day watermark rows adjusted, page titles updated, fetch
     /// marks advanced. Either all of it lands or none of it.
     pub fn write_batch(&self, batch: &BatchWrite) -> Result<(), StoreError> {
-        let (campaign, wiki) = (batch.campaign, batch.wiki);
-        let mut day_changes: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
+        self.write_batches(std::slice::from_ref(batch))
+    }
+
+    /// Apply several batches as [`Store::write_batch`] does, all in one transaction: one
+    /// commit (and one flush to disk) for all of them, and still all or nothing.
+    pub fn write_batches(&self, batches: &[BatchWrite]) -> Result<(), StoreError> {
         let write = self.db.begin_write()?;
-        {
-            let mut rows = write.open_table(DAY_ROWS)?;
-            for &participant in &batch.participants {
-                let range = (campaign, wiki, participant, batch.from_day.0, 0u64)
-                    ..=(campaign, wiki, participant, batch.to_day.0, u64::MAX);
-                for entry in rows.extract_if(range, |_, _| true)? {
-                    let (key, row) = entry?;
-                    day_changes.entry(key.value().3).or_default().0 -= i64::from(row.value().edits);
-                }
-            }
-
-            let mut pages_of_campaign = write.open_table(CAMPAIGN_PAGES)?;
-            let mut latest_per_day: BTreeMap<i32, i64> = BTreeMap::new();
-            for write_row in &batch.rows {
-                debug_assert!(batch.participants.contains(&write_row.participant));
-                debug_assert!(batch.from_day <= write_row.day && write_row.day <= batch.to_day);
-                rows.insert(
-                    (campaign, wiki, write_row.participant, write_row.day.0, write_row.page_id),
-                    &write_row.row,
-                )?;
-                pages_of_campaign.insert((campaign, wiki, write_row.page_id), ())?;
-                day_changes.entry(write_row.day.0).or_default().1 += i64::from(write_row.row.edits);
-                let latest = latest_per_day.entry(write_row.day.0).or_insert(write_row.row.last_revision);
-                *latest = (*latest).max(write_row.row.last_revision);
-            }
-
-            let mut days = write.open_table(WIKI_DAYS)?;
-            for (day, (removed, added)) in day_changes {
-                let current = days.get((campaign, wiki, day))?.map(|value| value.value()).unwrap_or_default();
-                let revisions = (i64::from(current.revisions) + removed + added).max(0) as u32;
-                let latest_revision = match latest_per_day.get(&day) {
-                    Some(&latest) => current.latest_revision.max(latest),
-                    None => current.latest_revision,
-                };
-                days.insert((campaign, wiki, day), &WikiDay { revisions, latest_revision })?;
-            }
-
-            let mut pages = write.open_table(PAGES)?;
-            for seen in &batch.pages {
-                let existing = pages.get((wiki, seen.page_id))?.map(|value| value.value());
-                let record = match existing {
-                    Some(mut record) => {
-                        record.title.clone_from(&seen.title);
-                        record.namespace = seen.namespace;
-                        // A page whose revisions are listed exists, whatever an older lookup reported.
-                        record.deleted = false;
-                        record
-                    }
-                    None => {
-                        PageRecord { title: seen.title.clone(), namespace: seen.namespace, ..PageRecord::default() }
-                    }
-                };
-                pages.insert((wiki, seen.page_id), &record)?;
-            }
-
-            let mut marks = write.open_table(FETCH_MARKS)?;
-            for &participant in &batch.participants {
-                let retry = batch.retry_from.iter().find(|(id, _)| *id == participant).map(|(_, from)| *from);
-                let mark = retry.map_or(batch.fetched_until, |from| from.min(batch.fetched_until));
-                marks.insert((campaign, wiki, participant), mark)?;
-            }
+        for batch in batches {
+            apply_batch(&write, batch)?;
         }
         write.commit()?;
         Ok(())
@@ -253,4 +214,73 @@ impl Store {
         }
         Ok(runs)
     }
+}
+
+/// Write one batch's changes into the open transaction `write`.
+fn apply_batch(write: &redb::WriteTransaction, batch: &BatchWrite) -> Result<(), StoreError> {
+    let (campaign, wiki) = (batch.campaign, batch.wiki);
+    let mut day_changes: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
+    {
+        let mut rows = write.open_table(DAY_ROWS)?;
+        for &participant in &batch.participants {
+            let range = (campaign, wiki, participant, batch.from_day.0, 0u64)
+                ..=(campaign, wiki, participant, batch.to_day.0, u64::MAX);
+            for entry in rows.extract_if(range, |_, _| true)? {
+                let (key, row) = entry?;
+                day_changes.entry(key.value().3).or_default().0 -= i64::from(row.value().edits);
+            }
+        }
+
+        let mut pages_of_campaign = write.open_table(CAMPAIGN_PAGES)?;
+        let mut latest_per_day: BTreeMap<i32, i64> = BTreeMap::new();
+        for write_row in &batch.rows {
+            debug_assert!(batch.participants.contains(&write_row.participant));
+            debug_assert!(batch.from_day <= write_row.day && write_row.day <= batch.to_day);
+            rows.insert(
+                (campaign, wiki, write_row.participant, write_row.day.0, write_row.page_id),
+                &write_row.row,
+            )?;
+            pages_of_campaign.insert((campaign, wiki, write_row.page_id), ())?;
+            day_changes.entry(write_row.day.0).or_default().1 += i64::from(write_row.row.edits);
+            let latest = latest_per_day.entry(write_row.day.0).or_insert(write_row.row.last_revision);
+            *latest = (*latest).max(write_row.row.last_revision);
+        }
+
+        let mut days = write.open_table(WIKI_DAYS)?;
+        for (day, (removed, added)) in day_changes {
+            let current = days.get((campaign, wiki, day))?.map(|value| value.value()).unwrap_or_default();
+            let revisions = (i64::from(current.revisions) + removed + added).max(0) as u32;
+            let latest_revision = match latest_per_day.get(&day) {
+                Some(&latest) => current.latest_revision.max(latest),
+                None => current.latest_revision,
+            };
+            days.insert((campaign, wiki, day), &WikiDay { revisions, latest_revision })?;
+        }
+
+        let mut pages = write.open_table(PAGES)?;
+        for seen in &batch.pages {
+            let existing = pages.get((wiki, seen.page_id))?.map(|value| value.value());
+            let record = match existing {
+                Some(mut record) => {
+                    record.title.clone_from(&seen.title);
+                    record.namespace = seen.namespace;
+                    // A page whose revisions are listed exists, whatever an older lookup reported.
+                    record.deleted = false;
+                    record
+                }
+                None => {
+                    PageRecord { title: seen.title.clone(), namespace: seen.namespace, ..PageRecord::default() }
+                }
+            };
+            pages.insert((wiki, seen.page_id), &record)?;
+        }
+
+        let mut marks = write.open_table(FETCH_MARKS)?;
+        for &participant in &batch.participants {
+            let retry = batch.retry_from.iter().find(|(id, _)| *id == participant).map(|(_, from)| *from);
+            let mark = retry.map_or(batch.fetched_until, |from| from.min(batch.fetched_until));
+            marks.insert((campaign, wiki, participant), mark)?;
+        }
+    }
+    Ok(())
 }

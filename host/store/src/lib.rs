@@ -24,6 +24,11 @@ pub use error::StoreError;
 pub use records::{BatchWrite, PageSeen, RowWrite, RunLog, StoredCampaign, WikiEntry, WikiRun};
 use tables::{META, META_SCHEMA_VERSION, SCHEMA_VERSION};
 
+/// Memory redb may use to cache the file's pages. redb's default (1 GiB) would let a large
+/// campaign's sync hold most of its file in memory; the operating system's page cache still
+/// keeps recently read parts of the file close at hand.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// An open store. Operations are transactions of their own; a `Store` can be shared between
 /// threads.
 pub struct Store {
@@ -41,7 +46,7 @@ impl Store {
                 detail: format!("cannot create its folder: {error}"),
             })?;
         }
-        let db = Database::create(path).map_err(|error| match error {
+        let db = redb::Builder::new().set_cache_size(CACHE_BYTES).create(path).map_err(|error| match error {
             redb::DatabaseError::DatabaseAlreadyOpen => StoreError::Busy { path: path.to_path_buf() },
             other => StoreError::Open { path: path.to_path_buf(), detail: other.to_string() },
         })?;

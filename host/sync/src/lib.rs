@@ -3,9 +3,10 @@
 //!
 //! Per wiki, a sync reads the wiki's namespaces (`site-info`, cached) and looks up
 //! participants' accounts (`users`). It fetches revisions per batch of participants
-//! (`revisions`) from the day holding the watermark to now and commits each batch in one
-//! transaction. Then it refreshes the pages those revisions touched (`pages-by-id`). A failed job is reported and never stored as
-//! "no data": the rows it would have replaced stay as they were.
+//! (`revisions`) from the day holding the watermark to now; each batch lands whole in a
+//! transaction shared with other batches. Then it refreshes the pages those revisions touched
+//! (`pages-by-id`). A failed job is reported and never stored as "no data": the rows it would
+//! have replaced stay as they were.
 
 mod error;
 mod jobs;
@@ -105,6 +106,17 @@ impl Syncer {
         let campaign_id = stored.id;
         let lists = self.store_call(move |store| store.scope_lists(campaign_id)).await?;
         Ok(ScopeIndex::new(stored, &lists, &wiki_ids_by_url(stored)))
+    }
+
+    /// Start a store operation on the blocking pool at once and return its handle, so other
+    /// work can go on while it runs.
+    fn store_spawn<T, F>(&self, operation: F) -> tokio::task::JoinHandle<Result<T, wikidash_store::StoreError>>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, wikidash_store::StoreError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || operation(&store))
     }
 
     /// Run a store operation on the blocking pool: redb does synchronous I/O.

@@ -1,7 +1,7 @@
 //! Building a campaign's report from the store: the join of day rows, pages, accounts, scope
 //! lists, views, ratings, quality scores, uploads and run logs that the pure aggregator needs.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use wikidash_aggregate::aggregator::iso8601;
 use wikidash_aggregate::{
@@ -27,8 +27,8 @@ pub fn campaign_report(store: &Store, stored: &StoredCampaign, now: i64) -> Resu
     let scope = ScopeIndex::new(stored, &lists, &wiki_ids_by_url(stored));
 
     let mut accounts_per_wiki = Vec::with_capacity(stored.wiki_ids.len());
-    let mut pages: HashMap<PageKey, PageRecord> = HashMap::new();
-    let mut in_scope: HashSet<PageKey> = HashSet::new();
+    let mut pages: FxHashMap<PageKey, PageRecord> = FxHashMap::default();
+    let mut in_scope: FxHashSet<PageKey> = FxHashSet::default();
     let mut languages = Vec::with_capacity(stored.wiki_ids.len());
     for (index, &wiki_id) in stored.wiki_ids.iter().enumerate() {
         accounts_per_wiki.push(store.accounts(wiki_id, &names)?);
@@ -55,8 +55,8 @@ pub fn campaign_report(store: &Store, stored: &StoredCampaign, now: i64) -> Resu
         })
         .collect();
 
-    let wiki_index: HashMap<u32, usize> = stored.wiki_ids.iter().enumerate().map(|(index, &id)| (id, index)).collect();
-    let participant_index: HashMap<u32, usize> =
+    let wiki_index: FxHashMap<u32, usize> = stored.wiki_ids.iter().enumerate().map(|(index, &id)| (id, index)).collect();
+    let participant_index: FxHashMap<u32, usize> =
         campaign.participants.iter().enumerate().map(|(index, name)| (stored.participant_ids[name], index)).collect();
     let today = Day::of_instant(now, campaign.time_zone);
     let input = AggregateInput {
@@ -67,20 +67,23 @@ pub fn campaign_report(store: &Store, stored: &StoredCampaign, now: i64) -> Resu
         today,
     };
     let mut aggregator = Aggregator::new(input);
-    let mut latest_revision: HashMap<PageKey, (i64, u64)> = HashMap::new();
+    // Pages whose id changed count under their new id.
+    let replaced: FxHashMap<PageKey, u64> =
+        pages.iter().filter_map(|(key, page)| page.replaced_by.map(|new_id| (*key, new_id))).collect();
     store.for_each_row(stored.id, |key, row| {
         let (Some(&wiki), Some(&participant)) = (wiki_index.get(&key.wiki), participant_index.get(&key.participant))
         else {
             return;
         };
-        let page_id = pages.get(&(wiki, key.page_id)).and_then(|page| page.replaced_by).unwrap_or(key.page_id);
+        let page_id = if replaced.is_empty() {
+            key.page_id
+        } else {
+            replaced.get(&(wiki, key.page_id)).copied().unwrap_or(key.page_id)
+        };
         aggregator.add_row(wiki, participant, key.day, page_id, &row);
-        let latest = latest_revision.entry((wiki, page_id)).or_insert((row.last_revision, row.last_rev_id));
-        if (row.last_revision, row.last_rev_id) > *latest {
-            *latest = (row.last_revision, row.last_rev_id);
-        }
     })?;
 
+    let latest_revision: FxHashMap<PageKey, u64> = aggregator.latest_revisions().collect();
     let enrichment = enrichment(store, stored, &pages, &latest_revision, languages, now)?;
     Ok(aggregator.finish(enrichment))
 }
@@ -88,8 +91,8 @@ pub fn campaign_report(store: &Store, stored: &StoredCampaign, now: i64) -> Resu
 fn enrichment(
     store: &Store,
     stored: &StoredCampaign,
-    pages: &HashMap<PageKey, PageRecord>,
-    latest_revision: &HashMap<PageKey, (i64, u64)>,
+    pages: &FxHashMap<PageKey, PageRecord>,
+    latest_revision: &FxHashMap<PageKey, u64>,
     wiki_languages: Vec<Option<String>>,
     now: i64,
 ) -> Result<Enrichment, StoreError> {
@@ -114,7 +117,7 @@ fn enrichment(
         }
         let latest: Vec<(u64, u64)> = articles
             .iter()
-            .filter_map(|page_id| latest_revision.get(&(index, *page_id)).map(|(_, rev_id)| (*page_id, *rev_id)))
+            .filter_map(|page_id| latest_revision.get(&(index, *page_id)).map(|rev_id| (*page_id, *rev_id)))
             .collect();
         let rev_ids: Vec<u64> = latest.iter().map(|(_, rev_id)| *rev_id).collect();
         let scores = store.quality(wiki_id, &rev_ids)?;

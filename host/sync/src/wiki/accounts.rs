@@ -9,6 +9,9 @@ use super::{WikiSync, is_stale, site_record};
 use crate::WikiSummary;
 use crate::jobs::{job, options};
 
+/// Accounts whose lookups are stored in one transaction.
+const ACCOUNTS_PER_COMMIT: usize = 1000;
+
 /// Participants' account records on one wiki while a sync looks them up: the stored ones, and
 /// the names whose record is missing or stale.
 pub(super) struct Accounts {
@@ -72,42 +75,53 @@ impl WikiSync<'_> {
     ) -> Result<SiteRecord, String> {
         let size = self.batch_size().min(accounts.due.len());
         let chunk: Vec<String> = accounts.due.drain(..size).collect();
-        let site = match self.look_up_batch(&chunk, true, accounts, summary).await {
-            Some(Some(site)) => site,
-            Some(None) => return self.fetch_site_info().await,
-            None => return Err("the account lookup that also asked for the site facts failed".into()),
+        let Some((found, site)) = self.look_up_batch(&chunk, true, accounts, summary).await else {
+            return Err("the account lookup that also asked for the site facts failed".into());
         };
-        Ok(site_record(site, self.now))
+        self.store_accounts(found, accounts, summary).await;
+        match site {
+            Some(site) => Ok(site_record(site, self.now)),
+            None => self.fetch_site_info().await,
+        }
     }
 
-    /// Look up the accounts still due, one batch per request, storing each batch.
+    /// Look up the accounts still due, one batch per request, storing them a group of
+    /// batches at a time.
     pub(super) async fn look_up_accounts(&self, accounts: &mut Accounts, summary: &mut WikiSummary) {
         if accounts.failed || accounts.due.is_empty() {
             return;
         }
         let due = std::mem::take(&mut accounts.due);
         self.progress.stage(self.url.as_str(), &format!("looking up {} account(s)", due.len()));
+        let mut pending: Vec<(String, AccountRecord)> = Vec::new();
         for chunk in due.chunks(self.batch_size()) {
-            if self.look_up_batch(chunk, false, accounts, summary).await.is_none() {
+            let Some((found, _)) = self.look_up_batch(chunk, false, accounts, summary).await else {
                 break;
+            };
+            pending.extend(found);
+            if pending.len() >= ACCOUNTS_PER_COMMIT {
+                self.store_accounts(std::mem::take(&mut pending), accounts, summary).await;
+                if accounts.failed {
+                    return;
+                }
             }
         }
+        self.store_accounts(pending, accounts, summary).await;
     }
 
     fn batch_size(&self) -> usize {
         self.syncer.settings.users_per_request.clamp(1, 50)
     }
 
-    /// Run one `users` job for `chunk` and store what it found. Return `None` when the lookup
-    /// or the write failed (noted in `summary`), else the site facts the job returned, if any.
+    /// Run one `users` job for `chunk`. Return `None` when the lookup failed (noted in
+    /// `summary`), else the accounts found and the site facts the job returned, if any.
     async fn look_up_batch(
         &self,
         chunk: &[String],
         with_site_info: bool,
         accounts: &mut Accounts,
         summary: &mut WikiSummary,
-    ) -> Option<Option<SiteInfo>> {
-        let wiki_id = self.wiki_id();
+    ) -> Option<(Vec<(String, AccountRecord)>, Option<SiteInfo>)> {
         let mut request = job("users", self.url.as_str());
         request.usernames = chunk.to_vec();
         if with_site_info {
@@ -136,15 +150,29 @@ impl WikiSync<'_> {
             accounts.failed = true;
             return None;
         }
-        summary.accounts_checked += found.len();
+        Some((found, site))
+    }
+
+    /// Store looked-up accounts in one transaction and add them to `accounts`; a failed write
+    /// is noted in `summary` and stops further lookups.
+    async fn store_accounts(
+        &self,
+        found: Vec<(String, AccountRecord)>,
+        accounts: &mut Accounts,
+        summary: &mut WikiSummary,
+    ) {
+        if found.is_empty() {
+            return;
+        }
+        let wiki_id = self.wiki_id();
         let to_store = found.clone();
         if let Err(error) = self.syncer.store_call(move |store| store.put_accounts(wiki_id, &to_store)).await {
             summary.errors.push(format!("cannot store accounts: {error}"));
             accounts.failed = true;
-            return None;
+            return;
         }
+        summary.accounts_checked += found.len();
         accounts.records.extend(found);
-        Some(site)
     }
 }
 

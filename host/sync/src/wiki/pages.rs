@@ -10,6 +10,9 @@ use super::{WikiSync, is_stale};
 use crate::WikiSummary;
 use crate::jobs::job;
 
+/// Pages whose lookups are stored in one transaction.
+const PAGES_PER_COMMIT: usize = 1000;
+
 impl WikiSync<'_> {
     /// Refresh the pages whose stored status is missing or stale. A page id the wiki reports
     /// missing is looked up again by its last title: when that title now has another page id
@@ -17,25 +20,18 @@ impl WikiSync<'_> {
     /// new page; otherwise the page is marked deleted. A failed lookup changes nothing.
     pub(super) async fn pages(&self, summary: &mut WikiSummary) {
         let (campaign_id, wiki_id) = (self.stored.id, self.wiki_id());
-        let known = self
-            .syncer
-            .store_call(move |store| {
-                let ids = store.campaign_page_ids(campaign_id, wiki_id)?;
-                store.pages(wiki_id, &ids)
-            })
-            .await;
-        let known = match known {
-            Ok(known) => known,
+        let checks = match self.syncer.store_call(move |store| store.page_checks(campaign_id, wiki_id)).await {
+            Ok(checks) => checks,
             Err(error) => {
                 summary.errors.push(format!("cannot read stored pages: {error}"));
                 return;
             }
         };
         let max_age = self.syncer.settings.page_max_age;
-        let mut due: Vec<u64> = known
-            .iter()
-            .filter(|(_, record)| record.checked_at.is_none_or(|checked| is_stale(checked, self.now, max_age)))
-            .map(|(id, _)| *id)
+        let mut due: Vec<u64> = checks
+            .into_iter()
+            .filter(|(_, checked_at)| checked_at.is_none_or(|checked| is_stale(checked, self.now, max_age)))
+            .map(|(id, _)| id)
             .collect();
         due.sort_unstable();
         if due.is_empty() {
@@ -43,19 +39,40 @@ impl WikiSync<'_> {
         }
         self.progress.stage(self.url.as_str(), &format!("checking {} page(s)", due.len()));
         let per_request = self.syncer.settings.pages_per_request.clamp(1, 50);
-        for chunk in due.chunks(per_request) {
-            match self.check_pages(chunk, &known).await {
-                Ok(updates) => {
-                    summary.pages_checked += chunk.len();
-                    if let Err(error) = self.syncer.store_call(move |store| store.put_pages(wiki_id, &updates)).await {
-                        summary.errors.push(format!("cannot store pages: {error}"));
-                        return;
-                    }
-                }
+        // Page records are read and written a group at a time, so memory stays flat however
+        // many pages the campaign has and one commit covers many lookups.
+        for group in due.chunks(PAGES_PER_COMMIT) {
+            let ids = group.to_vec();
+            let known = match self.syncer.store_call(move |store| store.pages(wiki_id, &ids)).await {
+                Ok(known) => known,
                 Err(error) => {
-                    summary.errors.push(format!("page lookup failed; stored page status is unchanged: {error}"));
+                    summary.errors.push(format!("cannot read stored pages: {error}"));
                     return;
                 }
+            };
+            let mut updates = Vec::new();
+            let mut failure = None;
+            for chunk in group.chunks(per_request) {
+                match self.check_pages(chunk, &known).await {
+                    Ok(found) => {
+                        summary.pages_checked += chunk.len();
+                        updates.extend(found);
+                    }
+                    Err(error) => {
+                        failure = Some(error);
+                        break;
+                    }
+                }
+            }
+            if !updates.is_empty()
+                && let Err(error) = self.syncer.store_call(move |store| store.put_pages(wiki_id, &updates)).await
+            {
+                summary.errors.push(format!("cannot store pages: {error}"));
+                return;
+            }
+            if let Some(error) = failure {
+                summary.errors.push(format!("page lookup failed; pages not looked up yet keep their stored status: {error}"));
+                return;
             }
         }
     }

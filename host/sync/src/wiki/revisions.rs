@@ -1,5 +1,6 @@
 //! Participants' revisions on one wiki, folded into day rows with their reference counts and
-//! committed one participant batch at a time.
+//! stored while the next batch is fetched. Each batch lands whole or not at all; batches that
+//! finish while a write is running share the next transaction.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -18,6 +19,25 @@ const NEW_REDIRECT_TAG: &str = "mw-new-redirect";
 
 /// Revision ids per reference-counter request.
 const REVISIONS_PER_COUNT: usize = 50;
+
+/// Rows of fetched batches after which the sync waits for the running write before going on,
+/// so memory stays bounded when the disk is slower than the wiki.
+const ROWS_PER_COMMIT: usize = 20_000;
+
+/// Fetched batches not stored yet.
+#[derive(Default)]
+struct PendingWrites {
+    writes: Vec<BatchWrite>,
+    rows: usize,
+    revisions: u64,
+}
+
+/// A write of batches running in the background.
+struct Storing {
+    handle: tokio::task::JoinHandle<Result<(), wikidash_store::StoreError>>,
+    batches: usize,
+    revisions: u64,
+}
 
 /// One revision of a batch, before it is folded into a row.
 struct Fetched {
@@ -45,7 +65,8 @@ struct BatchRows {
 }
 
 impl WikiSync<'_> {
-    /// Fetch and commit revisions, one transaction per batch of participants.
+    /// Fetch revisions per batch of participants and store each batch while the next one is
+    /// fetched.
     pub(super) async fn revisions(
         &self,
         namespaces: &[i32],
@@ -97,10 +118,17 @@ impl WikiSync<'_> {
             .collect();
         summary.batches = batches.len();
 
+        let mut pending = PendingWrites::default();
+        let mut storing: Option<Storing> = None;
         for (number, (from, members)) in batches.iter().enumerate() {
             let fetched = match self.fetch_batch(*from, until, members, namespaces).await {
                 Ok(fetched) => fetched,
                 Err(error) => {
+                    // The batches fetched before the failure are complete; keep them.
+                    if self.finish_storing(storing.take(), summary).await {
+                        let last = self.start_storing(&mut pending);
+                        self.finish_storing(last, summary).await;
+                    }
                     let names: Vec<&str> = members.iter().map(|(_, name)| name.as_str()).collect();
                     summary.errors.push(format!(
                         "revisions of {} could not be fetched; their stored rows are unchanged: {error}",
@@ -118,14 +146,57 @@ impl WikiSync<'_> {
                     "references could not be counted; the revisions are counted again on the next sync: {error}"
                 ));
             }
-            let write = batch_write(campaign_id, wiki_id, members, *from, until, tz, fetched);
-            if let Err(error) = self.syncer.store_call(move |store| store.write_batch(&write)).await {
-                summary.errors.push(format!("cannot store revisions: {error}"));
-                return;
-            }
-            summary.batches_done += 1;
-            summary.revisions += count as u64;
+            pending.rows += fetched.rows.len();
+            pending.revisions += count as u64;
+            pending.writes.push(batch_write(campaign_id, wiki_id, members, *from, until, tz, fetched));
             self.progress.batch_done(self.url.as_str(), number + 1, batches.len(), count);
+            // Store the batch while the next one is fetched. If the previous write is still
+            // running, the batch waits and joins the next write, unless too much is waiting.
+            let previous_done = storing.as_ref().is_none_or(|write| write.handle.is_finished());
+            if previous_done || pending.rows >= ROWS_PER_COMMIT {
+                if !self.finish_storing(storing.take(), summary).await {
+                    return;
+                }
+                storing = self.start_storing(&mut pending);
+            }
+        }
+        if self.finish_storing(storing.take(), summary).await {
+            let last = self.start_storing(&mut pending);
+            self.finish_storing(last, summary).await;
+        }
+    }
+
+    /// Start storing the pending batches in one transaction, in the background.
+    fn start_storing(&self, pending: &mut PendingWrites) -> Option<Storing> {
+        if pending.writes.is_empty() {
+            return None;
+        }
+        let PendingWrites { writes, revisions, .. } = std::mem::take(pending);
+        let batches = writes.len();
+        let handle = self.syncer.store_spawn(move |store| store.write_batches(&writes));
+        Some(Storing { handle, batches, revisions })
+    }
+
+    /// Wait for a background write and count what it stored. Return whether it worked; a
+    /// failure is noted in `summary` and the batches' stored rows stay as they were.
+    async fn finish_storing(&self, storing: Option<Storing>, summary: &mut WikiSummary) -> bool {
+        let Some(Storing { handle, batches, revisions }) = storing else {
+            return true;
+        };
+        match handle.await {
+            Ok(Ok(())) => {
+                summary.batches_done += batches;
+                summary.revisions += revisions;
+                true
+            }
+            Ok(Err(error)) => {
+                summary.errors.push(format!("cannot store revisions: {error}"));
+                false
+            }
+            Err(error) => {
+                summary.errors.push(format!("cannot store revisions: {error}"));
+                false
+            }
         }
     }
 
