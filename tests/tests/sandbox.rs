@@ -53,6 +53,7 @@ fn config() -> RuntimeConfig {
         call_timeout: GENEROUS_CALL_TIMEOUT,
         cache_dir: Some(workspace_root().join("target").join("test-component-cache")),
         max_log_lines: MAX_LOG_LINES,
+        ..RuntimeConfig::default()
     }
 }
 
@@ -304,6 +305,38 @@ async fn blocked_fetch_times_out_and_host_survives() {
     let output = plugin.run(&context, &fetch_job, None).await.expect("fetching after the timeout");
     assert!(only_sitename(&output).starts_with("HTTP 200 with "), "{output:?}");
     assert_eq!(proxy.request_count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_beyond_the_concurrency_limit_wait_for_a_turn() {
+    let wiki = MediaWiki::start();
+    let proxy = FaultProxy::start(&wiki.base_url());
+    proxy.inject(Rule::NthRequest(0), vec![Fault::Hang]);
+    let call_timeout = Duration::from_secs(2);
+    let runtime = runtime(RuntimeConfig { call_timeout, concurrent_calls: 1, ..config() });
+    let plugin = load_misbehave(&runtime).await;
+    let context = context(&[proxy.base_url()]);
+    let fetch_job = job("fetch", &[("url", &format!("{}?action=query&meta=siteinfo&format=json", proxy.api_url()))]);
+
+    let start = std::time::Instant::now();
+    let hanging = async {
+        let result = plugin.run(&context, &fetch_job, None).await;
+        (result, start.elapsed())
+    };
+    let waiting = async {
+        // Let the hanging call take the only turn first.
+        while proxy.request_count() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let output = plugin.run(&context, &job("echo", &[("name", "after")]), None).await;
+        (output, start.elapsed())
+    };
+    let ((hung, hung_at), (echoed, echoed_at)) = tokio::join!(hanging, waiting);
+
+    assert!(matches!(hung, Err(JobError::Timeout { .. })), "{hung:?}");
+    assert_eq!(only_sitename(&echoed.expect("the echo runs once the turn is free")), "after");
+    assert!(echoed_at >= hung_at, "the echo ran at {echoed_at:?}, before the hanging call ended at {hung_at:?}");
+    assert!(echoed_at >= call_timeout, "the echo did not wait for its turn: {echoed_at:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -57,6 +57,8 @@ struct PluginSection {
     folder: Option<PathBuf>,
     /// Folder of the compiled-plugin cache.
     cache_folder: Option<PathBuf>,
+    /// Plugin calls running at once.
+    concurrent_calls: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -148,6 +150,11 @@ impl Settings {
                 .unwrap_or(defaults.call_timeout),
             cache_dir,
             max_log_lines: defaults.max_log_lines,
+            concurrent_calls: match file.plugins.concurrent_calls {
+                Some(0) => bail!("[plugins] concurrent_calls = 0 would never run a plugin; use at least 1"),
+                Some(calls) => calls,
+                None => defaults.concurrent_calls,
+            },
         };
         let sync = sync_settings(&file.sync)?;
         let rewrites = rewrites(&file.http)?;

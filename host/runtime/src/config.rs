@@ -17,6 +17,10 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// Most log lines one call may write; further lines are dropped with one warning.
     pub max_log_lines: u32,
+    /// Plugin calls that may run at once; others wait for a turn before their instance is
+    /// created. Each running call holds its own linear memory, so this bounds the memory
+    /// plugins use, and a call waiting for the network holds memory without using the CPU.
+    pub concurrent_calls: usize,
 }
 
 impl Default for RuntimeConfig {
@@ -27,6 +31,7 @@ impl Default for RuntimeConfig {
             call_timeout: Duration::from_secs(600),
             cache_dir: None,
             max_log_lines: 1000,
+            concurrent_calls: 4,
         }
     }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use tokio::sync::Semaphore;
 use tracing::{Instrument, info_span};
 use wasmtime::component::{HasSelf, Linker, types::ComponentItem};
 use wasmtime::{Config, Engine, Store, Trap, UpdateDeadline};
@@ -24,6 +25,8 @@ pub struct Runtime {
     http: HttpClient,
     config: RuntimeConfig,
     ticker_stop: Arc<AtomicBool>,
+    /// One permit per call allowed to run at once.
+    turns: Arc<Semaphore>,
 }
 
 /// A loaded, checked plugin, ready to run jobs. Cheap to share between tasks.
@@ -40,6 +43,7 @@ struct PluginInner {
     engine: Engine,
     http: HttpClient,
     config: RuntimeConfig,
+    turns: Arc<Semaphore>,
 }
 
 /// The facts about the job's campaign that a call needs.
@@ -66,7 +70,8 @@ impl Runtime {
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_epoch_ticker(engine.clone(), ticker_stop.clone());
-        Ok(Runtime { engine, linker, http, config, ticker_stop })
+        let turns = Arc::new(Semaphore::new(config.concurrent_calls.max(1)));
+        Ok(Runtime { engine, linker, http, config, ticker_stop, turns })
     }
 
     pub fn http(&self) -> &HttpClient {
@@ -97,7 +102,7 @@ impl Runtime {
         let pre = ImporterPre::new(instance_pre)
             .map_err(|error| LoadError::Link { source_name: source_name.to_string(), detail: format!("{error:#}") })?;
 
-        let described = describe(&pre, &self.engine, &self.http, &self.config, source_name)
+        let described = describe(&pre, &self.engine, &self.http, &self.config, &self.turns, source_name)
             .await
             .map_err(|error| LoadError::Describe { source_name: source_name.to_string(), reason: Box::new(error) })?;
         let manifest = Manifest::check(ManifestFields {
@@ -119,6 +124,7 @@ impl Runtime {
                 engine: self.engine.clone(),
                 http: self.http.clone(),
                 config: self.config.clone(),
+                turns: self.turns.clone(),
             }),
         })
     }
@@ -201,12 +207,18 @@ impl Plugin {
         // The call future must own its arguments: the closure type cannot name their lifetimes.
         let job = job.clone();
         let cursor = cursor.map(str::to_owned);
-        let result =
-            call(&inner.pre, &inner.engine, &inner.http, &inner.config, &label, allow, move |importer, store| {
-                Box::pin(async move { importer.call_run(store, &job, cursor.as_deref()).await })
-            })
-            .instrument(span)
-            .await?;
+        let result = call(
+            &inner.pre,
+            &inner.engine,
+            &inner.http,
+            &inner.config,
+            &inner.turns,
+            &label,
+            allow,
+            move |importer, store| Box::pin(async move { importer.call_run(store, &job, cursor.as_deref()).await }),
+        )
+        .instrument(span)
+        .await?;
         result.map_err(|error| JobError::Plugin { plugin: label, error })
     }
 }
@@ -216,11 +228,12 @@ async fn describe(
     engine: &Engine,
     http: &HttpClient,
     config: &RuntimeConfig,
+    turns: &Semaphore,
     source_name: &str,
 ) -> Result<crate::wit::PluginInfo, JobError> {
     // `describe` may not reach the network.
     let allow = AllowList::new(source_name, &[], &[]);
-    call(pre, engine, http, config, source_name, allow, |importer, store| {
+    call(pre, engine, http, config, turns, source_name, allow, |importer, store| {
         Box::pin(async move { importer.call_describe(store).await })
     })
     .await
@@ -235,6 +248,7 @@ async fn call<R, F>(
     engine: &Engine,
     http: &HttpClient,
     config: &RuntimeConfig,
+    turns: &Semaphore,
     label: &str,
     allow: AllowList,
     body: F,
@@ -242,6 +256,12 @@ async fn call<R, F>(
 where
     F: for<'a> FnOnce(&'a Importer, &'a mut Store<CallState>) -> CallFuture<'a, R>,
 {
+    // Declared before the store, so the turn ends only once the instance and its memory are
+    // gone. The semaphore is never closed, so acquiring cannot fail.
+    let _turn = turns.acquire().await.map_err(|_| JobError::Runtime {
+        plugin: label.to_string(),
+        message: "the plugin runtime has shut down".into(),
+    })?;
     let state = CallState::new(label.to_string(), http.clone(), allow, config.memory_limit_bytes, config.max_log_lines);
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);
