@@ -326,9 +326,7 @@ pub fn write_tables(report: &Report, rows: usize, out: &mut impl Write) -> anyho
         "uploads",
     ]);
     let mut ranked: Vec<&ParticipantReport> = report.participants.iter().collect();
-    ranked.sort_by(|a, b| {
-        (b.revisions_during_project, &a.username).cmp(&(a.revisions_during_project, &b.username))
-    });
+    ranked.sort_by(|a, b| (b.revisions_during_project, &a.username).cmp(&(a.revisions_during_project, &b.username)));
     for person in ranked.iter().take(rows) {
         let registered = match (&person.registered_at, person.registered_during_project) {
             (Some(time), true) => format!("{} (new)", &time[..10]),

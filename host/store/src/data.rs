@@ -91,20 +91,23 @@ impl Store {
         Ok(())
     }
 
-    /// Each stored page the campaign's rows on `wiki` refer to, with when its status was last
-    /// looked up (`None`: never). Reads one transaction and keeps no page records.
-    pub fn page_checks(&self, campaign: u32, wiki: u32) -> Result<Vec<(u64, Option<i64>)>, StoreError> {
+    /// The stored pages the campaign's rows on `wiki` refer to whose status was never looked
+    /// up or last looked up before `checked_before` (Unix seconds), in id order. Reads one
+    /// transaction and keeps no page records.
+    pub fn pages_due(&self, campaign: u32, wiki: u32, checked_before: i64) -> Result<Vec<u64>, StoreError> {
         let read = self.db.begin_read()?;
         let of_campaign = read.open_table(CAMPAIGN_PAGES)?;
         let pages = read.open_table(PAGES)?;
-        let mut checks = Vec::new();
+        let mut due = Vec::new();
         for entry in of_campaign.range((campaign, wiki, 0u64)..=(campaign, wiki, u64::MAX))? {
             let page_id = entry?.0.value().2;
-            if let Some(record) = pages.get((wiki, page_id))? {
-                checks.push((page_id, record.value().checked_at));
+            if let Some(record) = pages.get((wiki, page_id))?
+                && record.value().checked_at.is_none_or(|checked| checked < checked_before)
+            {
+                due.push(page_id);
             }
         }
-        Ok(checks)
+        Ok(due)
     }
 
     /// Page ids the campaign's rows on `wiki` refer to.
@@ -236,10 +239,7 @@ fn apply_batch(write: &redb::WriteTransaction, batch: &BatchWrite) -> Result<(),
         for write_row in &batch.rows {
             debug_assert!(batch.participants.contains(&write_row.participant));
             debug_assert!(batch.from_day <= write_row.day && write_row.day <= batch.to_day);
-            rows.insert(
-                (campaign, wiki, write_row.participant, write_row.day.0, write_row.page_id),
-                &write_row.row,
-            )?;
+            rows.insert((campaign, wiki, write_row.participant, write_row.day.0, write_row.page_id), &write_row.row)?;
             pages_of_campaign.insert((campaign, wiki, write_row.page_id), ())?;
             day_changes.entry(write_row.day.0).or_default().1 += i64::from(write_row.row.edits);
             let latest = latest_per_day.entry(write_row.day.0).or_insert(write_row.row.last_revision);
@@ -268,9 +268,7 @@ fn apply_batch(write: &redb::WriteTransaction, batch: &BatchWrite) -> Result<(),
                     record.deleted = false;
                     record
                 }
-                None => {
-                    PageRecord { title: seen.title.clone(), namespace: seen.namespace, ..PageRecord::default() }
-                }
+                None => PageRecord { title: seen.title.clone(), namespace: seen.namespace, ..PageRecord::default() },
             };
             pages.insert((wiki, seen.page_id), &record)?;
         }

@@ -55,7 +55,8 @@ pub fn campaign_report(store: &Store, stored: &StoredCampaign, now: i64) -> Resu
         })
         .collect();
 
-    let wiki_index: FxHashMap<u32, usize> = stored.wiki_ids.iter().enumerate().map(|(index, &id)| (id, index)).collect();
+    let wiki_index: FxHashMap<u32, usize> =
+        stored.wiki_ids.iter().enumerate().map(|(index, &id)| (id, index)).collect();
     let participant_index: FxHashMap<u32, usize> =
         campaign.participants.iter().enumerate().map(|(index, name)| (stored.participant_ids[name], index)).collect();
     let today = Day::of_instant(now, campaign.time_zone);

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use wikidash_core::records::PageRecord;
 use wikidash_runtime::wit::{Item, Page, PageStatus};
 
-use super::{WikiSync, is_stale};
+use super::{WikiSync, stale_before};
 use crate::WikiSummary;
 use crate::jobs::job;
 
@@ -20,20 +20,15 @@ impl WikiSync<'_> {
     /// new page; otherwise the page is marked deleted. A failed lookup changes nothing.
     pub(super) async fn pages(&self, summary: &mut WikiSummary) {
         let (campaign_id, wiki_id) = (self.stored.id, self.wiki_id());
-        let checks = match self.syncer.store_call(move |store| store.page_checks(campaign_id, wiki_id)).await {
-            Ok(checks) => checks,
+        let checked_before = stale_before(self.now, self.syncer.settings.page_max_age);
+        let due = match self.syncer.store_call(move |store| store.pages_due(campaign_id, wiki_id, checked_before)).await
+        {
+            Ok(due) => due,
             Err(error) => {
                 summary.errors.push(format!("cannot read stored pages: {error}"));
                 return;
             }
         };
-        let max_age = self.syncer.settings.page_max_age;
-        let mut due: Vec<u64> = checks
-            .into_iter()
-            .filter(|(_, checked_at)| checked_at.is_none_or(|checked| is_stale(checked, self.now, max_age)))
-            .map(|(id, _)| id)
-            .collect();
-        due.sort_unstable();
         if due.is_empty() {
             return;
         }
@@ -71,7 +66,9 @@ impl WikiSync<'_> {
                 return;
             }
             if let Some(error) = failure {
-                summary.errors.push(format!("page lookup failed; pages not looked up yet keep their stored status: {error}"));
+                summary
+                    .errors
+                    .push(format!("page lookup failed; pages not looked up yet keep their stored status: {error}"));
                 return;
             }
         }
