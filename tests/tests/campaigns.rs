@@ -194,3 +194,22 @@ fn report_csv_has_upstream_columns() {
     let daily = wikidash.run_ok(&["report", "spring", "--csv", "daily"]);
     assert_eq!(daily.lines().count(), 32);
 }
+
+#[test]
+fn kept_report_is_reused_until_the_campaign_changes() {
+    let wikidash = Wikidash::new("");
+    wikidash.create_campaign(CAMPAIGN);
+    let first = wikidash.run_ok(&["report", "spring", "--csv", "participants"]);
+    assert!(first.contains("\nAlice,") && first.contains("\nBob Smith,"), "{first}");
+
+    let again =
+        wikidash.command(&["report", "spring", "--csv", "participants"]).env("RUST_LOG", "debug").output().unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("reusing the report rendered from the same data today"), "{}", stderr(&again));
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), first);
+
+    wikidash.run_ok(&["campaign", "add-participants", "spring", "Carol"]);
+    let changed = wikidash.run_ok(&["report", "spring", "--csv", "participants"]);
+    assert!(changed.contains("\nCarol,"), "a write must make the kept report stale: {changed}");
+    assert_eq!(wikidash.run_ok(&["report", "spring", "--csv", "participants", "--fresh"]), changed);
+}

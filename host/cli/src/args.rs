@@ -54,6 +54,10 @@ pub enum Command {
         /// List every participant and article in the tables, not only the most active
         #[arg(long, conflicts_with_all = ["json", "csv"])]
         all: bool,
+        /// Build the report from the stored data even when a copy rendered from the same data
+        /// on the same day is kept
+        #[arg(long)]
+        fresh: bool,
     },
 
     /// Score the quality of each counted article's latest revision in the window with Lift

@@ -15,7 +15,7 @@ use crate::{Store, StoreError, next_id};
 impl Store {
     /// Store a new campaign. Fails if the name is taken.
     pub fn create_campaign(&self, campaign: &Campaign, now: i64) -> Result<StoredCampaign, StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         let stored = {
             let mut names = write.open_table(CAMPAIGN_NAMES)?;
             if names.get(campaign.name.as_str())?.is_some() {
@@ -97,7 +97,7 @@ impl Store {
             stored.campaign.participants.push(participant.clone());
             added.push(participant.clone());
         }
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         write.open_table(CAMPAIGNS)?.insert(stored.id, &stored)?;
         write.commit()?;
         Ok(added)
@@ -111,7 +111,7 @@ impl Store {
         if !unknown.is_empty() {
             return Err(StoreError::ParticipantsNotFound { campaign: name.to_string(), names: unknown });
         }
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         let mut removed = Vec::new();
         {
             let mut rows = write.open_table(DAY_ROWS)?;
@@ -150,7 +150,7 @@ impl Store {
     pub fn delete_campaign(&self, name: &str) -> Result<(), StoreError> {
         let stored = self.campaign(name)?;
         let id = stored.id;
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut rows = write.open_table(DAY_ROWS)?;
             rows.retain_in((id, 0, 0, i32::MIN, 0u64)..=(id, u32::MAX, u32::MAX, i32::MAX, u64::MAX), |_, _| false)?;

@@ -27,7 +27,7 @@ impl Store {
     }
 
     pub fn put_site(&self, wiki: u32, site: &SiteRecord) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut wikis = write.open_table(WIKIS)?;
             let entry = wikis.get(wiki)?.map(|value| value.value());
@@ -55,7 +55,7 @@ impl Store {
     }
 
     pub fn put_accounts(&self, wiki: u32, accounts: &[(String, AccountRecord)]) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut table = write.open_table(ACCOUNTS)?;
             for (name, record) in accounts {
@@ -80,7 +80,7 @@ impl Store {
     }
 
     pub fn put_pages(&self, wiki: u32, pages: &[(u64, PageRecord)]) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut table = write.open_table(PAGES)?;
             for (page_id, record) in pages {
@@ -169,7 +169,7 @@ impl Store {
     /// Apply several batches as [`Store::write_batch`] does, all in one transaction: one
     /// commit (and one flush to disk) for all of them, and still all or nothing.
     pub fn write_batches(&self, batches: &[BatchWrite]) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         for batch in batches {
             apply_batch(&write, batch)?;
         }
@@ -193,7 +193,7 @@ impl Store {
 
     /// Append `run` to the campaign's run log.
     pub fn record_run(&self, campaign: u32, run: &RunLog) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut runs = write.open_table(SYNC_RUNS)?;
             let last = runs

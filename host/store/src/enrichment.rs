@@ -42,7 +42,7 @@ impl Store {
         participants: &[u32],
         fetched_until: i64,
     ) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut uploads = write.open_table(UPLOADS)?;
             for upload in seen {
@@ -64,7 +64,7 @@ impl Store {
 
     /// Replace stored upload records (after usage or file lookups).
     pub fn put_uploads(&self, wiki: u32, records: &[(u64, UploadRecord)]) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut uploads = write.open_table(UPLOADS)?;
             for (page_id, record) in records {
@@ -100,7 +100,7 @@ impl Store {
     }
 
     pub fn put_scope_list(&self, campaign: u32, index: u32, list: &ScopeList) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         write.open_table(SCOPE_LISTS)?.insert((campaign, index), list)?;
         write.commit()?;
         Ok(())
@@ -108,7 +108,7 @@ impl Store {
 
     /// Store an article's daily views and its new mark in one transaction.
     pub fn put_views(&self, wiki: u32, page_id: u64, days: &[(Day, u64)], mark: &ViewsMark) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut views = write.open_table(VIEWS)?;
             for (day, count) in days {
@@ -153,7 +153,7 @@ impl Store {
 
     /// Record the quality classes of articles on `day`; an empty class means unassessed.
     pub fn put_ratings(&self, wiki: u32, day: Day, ratings: &[(u64, String)]) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut table = write.open_table(RATINGS)?;
             for (page_id, class) in ratings {
@@ -197,7 +197,7 @@ impl Store {
     }
 
     pub fn put_quality(&self, wiki: u32, records: &[(u64, QualityRecord)]) -> Result<(), StoreError> {
-        let write = self.db.begin_write()?;
+        let write = self.begin_write()?;
         {
             let mut table = write.open_table(QUALITY)?;
             for (rev_id, record) in records {

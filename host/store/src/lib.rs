@@ -11,6 +11,7 @@ mod codec;
 mod data;
 mod enrichment;
 mod error;
+mod outputs;
 pub mod records;
 pub mod tables;
 
@@ -100,6 +101,7 @@ impl Store {
             write.open_table(tables::VIEW_MARKS)?;
             write.open_table(tables::RATINGS)?;
             write.open_table(tables::QUALITY)?;
+            write.open_table(tables::RENDERED_OUTPUTS)?;
         }
         write.commit()?;
         Ok(())

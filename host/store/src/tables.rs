@@ -72,6 +72,13 @@ pub const RATINGS: TableDefinition<(u32, u64, i32), &str> = TableDefinition::new
 /// (wiki, revision id) → the quality model's answer for that revision.
 pub const QUALITY: TableDefinition<(u32, u64), Json<QualityRecord>> = TableDefinition::new("quality");
 
+/// (campaign, output label) → (stamp, bytes): a rendered report and the stamp of the store
+/// state and day it was rendered for. See [`crate::Store::rendered_output`].
+pub const RENDERED_OUTPUTS: TableDefinition<(u32, &str), (&str, &[u8])> = TableDefinition::new("rendered_outputs");
+
 pub const META_SCHEMA_VERSION: &str = "schema_version";
+/// Counts the write transactions that changed data; a rendered output is reused only while it
+/// is unchanged.
+pub const META_GENERATION: &str = "generation";
 pub const META_NEXT_CAMPAIGN: &str = "next_campaign_id";
 pub const META_NEXT_WIKI: &str = "next_wiki_id";

@@ -15,7 +15,9 @@ pub async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<Ex
     match command {
         Command::Campaign(command) => campaign::run(command, &settings),
         Command::Sync { campaign } => sync::run(campaign.as_deref(), &settings).await,
-        Command::Report { campaign, json, csv, all } => report::run(campaign.as_deref(), json, csv, all, &settings),
+        Command::Report { campaign, json, csv, all, fresh } => {
+            report::run(campaign.as_deref(), report::Format::new(json, csv, all), fresh, &settings)
+        }
         Command::Quality { campaign } => quality::run(campaign.as_deref(), &settings).await,
         Command::Plugins(command) => plugins::run(command, &settings).await,
     }

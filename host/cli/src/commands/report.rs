@@ -1,8 +1,12 @@
-//! `wikidash report [CAMPAIGN]`: statistics as tables, JSON or CSV. Reads only the store.
+//! `wikidash report [CAMPAIGN]`: statistics as tables, JSON or CSV. Reads the store, and keeps
+//! each rendered report in it for reuse until the data or the day changes.
 
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
+use tracing::debug;
+use wikidash_core::Day;
+use wikidash_store::{Store, StoredCampaign};
 use wikidash_sync::campaign_report;
 
 use crate::Settings;
@@ -10,26 +14,103 @@ use crate::args::CsvPart;
 use crate::output;
 use crate::runtime::{no_campaigns_yet, open_existing_store};
 
-pub fn run(
-    campaign: Option<&str>,
-    json: bool,
-    csv: Option<CsvPart>,
-    all: bool,
-    settings: &Settings,
-) -> anyhow::Result<ExitCode> {
+/// Rendered reports larger than this are not kept: storing them would cost more than
+/// building them again saves.
+const MAX_KEPT_BYTES: usize = 64 * 1024 * 1024;
+
+/// What the report is printed as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Tables with at most this many participants and articles.
+    Tables(usize),
+    Json,
+    Csv(CsvPart),
+}
+
+impl Format {
+    pub fn new(json: bool, csv: Option<CsvPart>, all: bool) -> Format {
+        match (json, csv) {
+            (true, _) => Format::Json,
+            (false, Some(part)) => Format::Csv(part),
+            (false, None) => Format::Tables(if all { usize::MAX } else { output::TABLE_ROWS }),
+        }
+    }
+
+    /// The name a rendering in this format is kept under.
+    fn label(self) -> String {
+        match self {
+            Format::Tables(usize::MAX) => "tables:all".to_string(),
+            Format::Tables(rows) => format!("tables:{rows}"),
+            Format::Json => "json".to_string(),
+            Format::Csv(part) => format!("csv:{part:?}").to_lowercase(),
+        }
+    }
+}
+
+pub fn run(campaign: Option<&str>, format: Format, fresh: bool, settings: &Settings) -> anyhow::Result<ExitCode> {
     let store = open_existing_store(settings)?.ok_or_else(|| no_campaigns_yet(settings))?;
     let name = super::resolve_campaign(&store, campaign)?;
     let stored = store.campaign(&name)?;
-    let report = campaign_report(&store, &stored, wikidash_sync::now_seconds())?;
-    let mut stdout = BufWriter::new(std::io::stdout().lock());
-    let rows = if all { usize::MAX } else { output::TABLE_ROWS };
-    match (json, csv) {
-        (true, _) => output::write_json(&report, &mut stdout)?,
-        (false, Some(part)) => output::write_csv(&report, part, &mut stdout)?,
-        (false, None) => output::write_tables(&report, rows, &mut stdout)?,
-    }
+    let now = wikidash_sync::now_seconds();
+    let label = format.label();
+    // Read before the report is built, so a write that lands meanwhile makes the result stale.
+    let generation = store.generation()?;
+    let stamp = program_identity().map(|program| stamp(&stored, generation, now, &program));
+
+    let kept = match (&stamp, fresh) {
+        (Some(stamp), false) => store.rendered_output(stored.id, &label, stamp)?,
+        _ => None,
+    };
+    let bytes = match kept {
+        Some(bytes) => {
+            debug!(campaign = %name, %label, "reusing the report rendered from the same data today");
+            bytes
+        }
+        None => {
+            let bytes = render(&store, &stored, format, now)?;
+            if let Some(stamp) = &stamp
+                && bytes.len() <= MAX_KEPT_BYTES
+            {
+                store.put_rendered_output(stored.id, &label, generation, stamp, &bytes)?;
+            }
+            bytes
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&bytes)?;
     stdout.flush()?;
-    // The process ends here; freeing a large report piece by piece would only delay that.
-    std::mem::forget(report);
+    // The process ends here; freeing a large buffer would only delay that.
+    std::mem::forget(bytes);
     Ok(ExitCode::SUCCESS)
+}
+
+fn render(store: &Store, stored: &StoredCampaign, format: Format, now: i64) -> anyhow::Result<Vec<u8>> {
+    let report = campaign_report(store, stored, now)?;
+    let mut bytes = Vec::new();
+    match format {
+        Format::Json => output::write_json(&report, &mut bytes)?,
+        Format::Csv(part) => output::write_csv(&report, part, &mut bytes)?,
+        Format::Tables(rows) => output::write_tables(&report, rows, &mut bytes)?,
+    }
+    // The report is large for a large campaign, and only the bytes are needed from here on.
+    std::mem::forget(report);
+    Ok(bytes)
+}
+
+/// What a rendered report depends on besides its format: the stored data (its write
+/// generation), the day (recent edits count the last seven days of the campaign's time zone;
+/// views are final up to a UTC day) and the program that rendered it.
+fn stamp(stored: &StoredCampaign, generation: u64, now: i64, program: &str) -> String {
+    let today = Day::of_instant(now, stored.campaign.time_zone);
+    let utc_today = Day::of_instant(now, chrono_tz::UTC);
+    format!("{generation} {today} {utc_today} {program}")
+}
+
+/// The version and the executable's size and modification time, so a rebuilt program never
+/// reuses what an earlier build rendered. `None` when the executable cannot be inspected: then
+/// every build of this version would look the same, so nothing is reused or kept.
+fn program_identity() -> Option<String> {
+    let meta = std::env::current_exe().and_then(std::fs::metadata).ok()?;
+    let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{} {} {}", env!("CARGO_PKG_VERSION"), meta.len(), modified.as_nanos()))
 }
