@@ -7,7 +7,7 @@ use redb::{ReadableDatabase, ReadableTable};
 use wikidash_core::Day;
 use wikidash_core::records::{AccountRecord, DayRow, PageRecord, SiteRecord, WikiDay};
 
-use crate::records::{BatchWrite, RunLog, WikiEntry};
+use crate::records::{BatchWrite, PageSeen, RowWrite, RunLog, WikiEntry};
 use crate::tables::{ACCOUNTS, CAMPAIGN_PAGES, DAY_ROWS, FETCH_MARKS, PAGES, SYNC_RUNS, WIKI_DAYS, WIKIS};
 use crate::{Store, StoreError};
 
@@ -234,16 +234,29 @@ fn apply_batch(write: &redb::WriteTransaction, batch: &BatchWrite) -> Result<(),
             }
         }
 
-        let mut pages_of_campaign = write.open_table(CAMPAIGN_PAGES)?;
+        // Inserting in key order keeps each insert near the previous one in the B-tree.
+        let mut ordered: Vec<&RowWrite> = batch.rows.iter().collect();
+        ordered.sort_unstable_by_key(|write_row| (write_row.participant, write_row.day, write_row.page_id));
         let mut latest_per_day: BTreeMap<i32, i64> = BTreeMap::new();
-        for write_row in &batch.rows {
+        for write_row in ordered {
             debug_assert!(batch.participants.contains(&write_row.participant));
             debug_assert!(batch.from_day <= write_row.day && write_row.day <= batch.to_day);
             rows.insert((campaign, wiki, write_row.participant, write_row.day.0, write_row.page_id), &write_row.row)?;
-            pages_of_campaign.insert((campaign, wiki, write_row.page_id), ())?;
             day_changes.entry(write_row.day.0).or_default().1 += i64::from(write_row.row.edits);
             let latest = latest_per_day.entry(write_row.day.0).or_insert(write_row.row.last_revision);
             *latest = (*latest).max(write_row.row.last_revision);
+        }
+
+        // A page is usually in the table already (another batch edited it). Inserting it again
+        // would still copy its leaf, so only missing pages are inserted.
+        let mut page_ids: Vec<u64> = batch.rows.iter().map(|write_row| write_row.page_id).collect();
+        page_ids.sort_unstable();
+        page_ids.dedup();
+        let mut pages_of_campaign = write.open_table(CAMPAIGN_PAGES)?;
+        for page_id in page_ids {
+            if pages_of_campaign.get((campaign, wiki, page_id))?.is_none() {
+                pages_of_campaign.insert((campaign, wiki, page_id), ())?;
+            }
         }
 
         let mut days = write.open_table(WIKI_DAYS)?;
@@ -258,9 +271,15 @@ fn apply_batch(write: &redb::WriteTransaction, batch: &BatchWrite) -> Result<(),
         }
 
         let mut pages = write.open_table(PAGES)?;
-        for seen in &batch.pages {
+        let mut seen_pages: Vec<&PageSeen> = batch.pages.iter().collect();
+        seen_pages.sort_unstable_by_key(|seen| seen.page_id);
+        for seen in seen_pages {
             let existing = pages.get((wiki, seen.page_id))?.map(|value| value.value());
             let record = match existing {
+                // Most pages are seen again by later batches; leave those records untouched.
+                Some(record) if record.title == seen.title && record.namespace == seen.namespace && !record.deleted => {
+                    continue;
+                }
                 Some(mut record) => {
                     record.title.clone_from(&seen.title);
                     record.namespace = seen.namespace;
