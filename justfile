@@ -22,3 +22,8 @@ plugins:
 # Build the release binary at target/release/wikidash.
 release:
     cargo build --locked --release -p wikidash-cli
+
+# Benchmarks against the request and parse floors; pass e.g. `--workload w2` (default: all three).
+bench *ARGS:
+    cargo build --locked --release -p wikidash-cli -p wikidash-bench
+    target/release/wikidash-bench {{ARGS}}

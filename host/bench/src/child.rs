@@ -14,6 +14,8 @@ pub struct Measured {
     pub wall: Duration,
     /// Peak resident set size of the child, from `wait4`'s resource usage.
     pub peak_rss_bytes: u64,
+    /// Processor time the child used, user and system together.
+    pub cpu: Duration,
     pub status: ExitStatus,
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
@@ -69,10 +71,29 @@ pub fn run(command: &mut Command) -> Result<Measured> {
         wall,
         // Linux reports ru_maxrss in KiB.
         peak_rss_bytes: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+        cpu: duration(usage.ru_utime) + duration(usage.ru_stime),
         status: ExitStatus::from_raw(raw_status),
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
     })
+}
+
+/// Processor time this process (the harness and its synthetic wikis) has used so far, user and
+/// system together.
+pub fn own_cpu() -> Duration {
+    // SAFETY: `rusage` is plain old data for which all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pointer is valid for writes for the duration of the call.
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return Duration::ZERO;
+    }
+    duration(usage.ru_utime) + duration(usage.ru_stime)
+}
+
+fn duration(time: libc::timeval) -> Duration {
+    let seconds = u64::try_from(time.tv_sec).unwrap_or(0);
+    let micros = u32::try_from(time.tv_usec).unwrap_or(0);
+    Duration::from_secs(seconds) + Duration::from_micros(u64::from(micros))
 }
 
 /// Read a pipe to its end on a thread, so a chatty child never blocks on a full pipe.
