@@ -72,8 +72,8 @@ pub struct SyncFigures {
     pub revisions_per_second: f64,
     /// Processor seconds wikidash used (user and system).
     pub cpu_seconds: f64,
-    /// Processor seconds the harness used meanwhile: the synthetic wikis answering, on the
-    /// same machine.
+    /// Processor seconds the harness used meanwhile, which is the synthetic wikis serving the
+    /// requests on the same machine.
     pub wikis_cpu_seconds: f64,
     pub peak_rss_mib: f64,
 }

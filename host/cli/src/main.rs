@@ -6,9 +6,9 @@ fn main() -> std::process::ExitCode {
 }
 
 /// Keep glibc's allocator to two arenas. A sync allocates from many threads at once (tokio
-/// workers and the blocking pool that runs redb), and with an arena per thread the freed
-/// memory of each stayed with it: peak memory on a large campaign was twice what it is with
-/// two arenas, for the same speed.
+/// workers and the blocking pool that runs redb). With an arena per thread, the memory freed in
+/// each arena stayed with it, and peak memory on a large campaign was twice what it is with two
+/// arenas, for the same speed.
 fn limit_malloc_arenas() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only sets an allocator parameter; it is called before any other thread

@@ -91,8 +91,8 @@ impl Store {
         Ok(())
     }
 
-    /// The stored pages the campaign's rows on `wiki` refer to whose status was never looked
-    /// up or last looked up before `checked_before` (Unix seconds), in id order. Reads one
+    /// Return the stored pages the campaign's rows on `wiki` refer to whose status was never
+    /// looked up or last looked up before `checked_before` (Unix seconds), in id order. Reads one
     /// transaction and keeps no page records.
     pub fn pages_due(&self, campaign: u32, wiki: u32, checked_before: i64) -> Result<Vec<u64>, StoreError> {
         let read = self.db.begin_read()?;

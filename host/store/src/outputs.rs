@@ -1,4 +1,4 @@
-//! Rendered reports kept for reuse, and the write generation that tells when they are stale.
+//! Rendered reports kept for reuse, and the write generation that shows when they are stale.
 //!
 //! Every write transaction of the store goes through [`Store::begin_write`], which counts it in
 //! `META`. A rendered output is stored with a stamp that includes that count, so any later
@@ -22,15 +22,15 @@ impl Store {
         Ok(write)
     }
 
-    /// The number of write transactions committed so far. It only grows, so an unchanged
-    /// generation means unchanged data.
+    /// Return the number of write transactions committed so far. It only grows, so an
+    /// unchanged generation means unchanged data.
     pub fn generation(&self) -> Result<u64, StoreError> {
         let read = self.db.begin_read()?;
         let meta = read.open_table(META)?;
         Ok(meta.get(META_GENERATION)?.map_or(0, |value| value.value()))
     }
 
-    /// The output stored under `label` for `campaign`, if it was stored with `stamp`.
+    /// Return the output stored under `label` for `campaign`, if it was stored with `stamp`.
     pub fn rendered_output(&self, campaign: u32, label: &str, stamp: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let read = self.db.begin_read()?;
         let outputs = match read.open_table(RENDERED_OUTPUTS) {
@@ -81,7 +81,7 @@ mod tests {
     }
 
     #[test]
-    fn an_output_is_returned_only_for_the_stamp_it_was_stored_with() {
+    fn output_is_returned_only_for_its_stamp() {
         let (_dir, store) = store();
         let generation = store.generation().unwrap();
         assert!(store.put_rendered_output(1, "table", generation, "g1/day", b"rendered").unwrap());
@@ -92,7 +92,7 @@ mod tests {
     }
 
     #[test]
-    fn every_write_advances_the_generation_but_storing_an_output_does_not() {
+    fn writes_advance_generation_but_outputs_do_not() {
         let (_dir, store) = store();
         let before = store.generation().unwrap();
         store.begin_write().unwrap().commit().unwrap();
@@ -103,7 +103,7 @@ mod tests {
     }
 
     #[test]
-    fn an_output_built_while_the_data_changed_is_not_stored() {
+    fn output_built_during_a_write_is_not_stored() {
         let (_dir, store) = store();
         let seen = store.generation().unwrap();
         store.begin_write().unwrap().commit().unwrap();

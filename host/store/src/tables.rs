@@ -77,8 +77,8 @@ pub const QUALITY: TableDefinition<(u32, u64), Json<QualityRecord>> = TableDefin
 pub const RENDERED_OUTPUTS: TableDefinition<(u32, &str), (&str, &[u8])> = TableDefinition::new("rendered_outputs");
 
 pub const META_SCHEMA_VERSION: &str = "schema_version";
-/// Counts the write transactions that changed data; a rendered output is reused only while it
-/// is unchanged.
+/// Number of write transactions begun through `Store::begin_write`. A rendered output is
+/// reused only while this number is unchanged.
 pub const META_GENERATION: &str = "generation";
 pub const META_NEXT_CAMPAIGN: &str = "next_campaign_id";
 pub const META_NEXT_WIKI: &str = "next_wiki_id";

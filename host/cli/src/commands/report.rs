@@ -18,7 +18,7 @@ use crate::runtime::{no_campaigns_yet, open_existing_store};
 /// building them again saves.
 const MAX_KEPT_BYTES: usize = 64 * 1024 * 1024;
 
-/// What the report is printed as.
+/// Output format of a report.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// Tables with at most this many participants and articles.
@@ -36,7 +36,7 @@ impl Format {
         }
     }
 
-    /// The name a rendering in this format is kept under.
+    /// Return the name a rendering in this format is kept under.
     fn label(self) -> String {
         match self {
             Format::Tables(usize::MAX) => "tables:all".to_string(),
@@ -97,9 +97,10 @@ fn render(store: &Store, stored: &StoredCampaign, format: Format, now: i64) -> a
     Ok(bytes)
 }
 
-/// What a rendered report depends on besides its format: the stored data (its write
-/// generation), the day (recent edits count the last seven days of the campaign's time zone;
-/// views are final up to a UTC day) and the program that rendered it.
+/// Build the stamp of what a rendered report depends on besides its format. That is the stored
+/// data (its write generation), the day and the program that rendered it. The day matters
+/// twice: recent edits count the last seven days of the campaign's time zone, and views are
+/// final up to a UTC day.
 fn stamp(stored: &StoredCampaign, generation: u64, now: i64, program: &str) -> String {
     let today = Day::of_instant(now, stored.campaign.time_zone);
     let utc_today = Day::of_instant(now, chrono_tz::UTC);
