@@ -17,6 +17,7 @@
 //!   files uploaded inside the window.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use fixedbitset::FixedBitSet;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -134,13 +135,14 @@ struct ArticleTally {
     /// page alone, so every row of the page agrees.
     counted: bool,
     /// Indexes of the participants who edited it, sorted, without repeats: usually a handful.
-    participants: Vec<usize>,
+    /// Indexes are `u32` because a large campaign has a million of these tallies.
+    participants: Vec<u32>,
     /// Participants with a row that created the page, sorted, without repeats.
-    creators: Vec<usize>,
+    creators: Vec<u32>,
     /// Indexes into the window's days on which it had counted edits, sorted, without repeats.
-    days: Vec<usize>,
+    days: Vec<u32>,
     /// Days on which one of its counted rows created it.
-    created_days: Vec<usize>,
+    created_days: Vec<u32>,
     /// (Unix seconds, revision id) of the latest revision seen.
     latest_revision: (i64, u64),
     /// User views from the first edit on, filled in by `finish`.
@@ -148,10 +150,20 @@ struct ArticleTally {
 }
 
 /// Insert `value` into the sorted `list` unless it is there already.
-fn insert_sorted(list: &mut Vec<usize>, value: usize) {
+fn insert_sorted(list: &mut Vec<u32>, value: usize) {
+    let value = u32::try_from(value).expect("participant and day indexes fit in u32");
     if let Err(position) = list.binary_search(&value) {
         list.insert(position, value);
     }
+}
+
+/// Selection of the articles a report lists. Every statistic counts all articles either way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArticleList {
+    All,
+    /// The given number of articles with the most edits, ties broken by title and page id,
+    /// as the tables show them. A report for a million articles then stays small.
+    MostEdited(usize),
 }
 
 /// Accumulates a campaign's rows; [`Aggregator::finish`] produces the report.
@@ -262,8 +274,14 @@ impl<'a> Aggregator<'a> {
         self.articles.iter().map(|(key, article)| (*key, article.latest_revision.1))
     }
 
-    /// Build the report from the rows folded in and `enrichment`.
-    pub fn finish(mut self, enrichment: Enrichment) -> Report {
+    /// Build the report, listing every article, from the rows folded in and `enrichment`.
+    pub fn finish(self, enrichment: Enrichment) -> Report {
+        self.finish_listing(enrichment, ArticleList::All)
+    }
+
+    /// Build the report from the rows folded in and `enrichment`, listing the articles `list`
+    /// selects.
+    pub fn finish_listing(mut self, enrichment: Enrichment, list: ArticleList) -> Report {
         for (key, article) in &mut self.articles {
             article.views = views_from_first_edit(article, enrichment.views.get(key));
         }
@@ -294,7 +312,7 @@ impl<'a> Aggregator<'a> {
             .collect();
         let totals = self.campaign_totals(&per_wiki_articles, &enrichment);
         let participants = self.participant_reports(&enrichment);
-        let articles = self.article_reports(&enrichment);
+        let articles = self.article_reports(&enrichment, list);
         let daily = self.daily_reports(&enrichment);
         let uploads = upload_reports(&enrichment);
         Report {
@@ -308,6 +326,7 @@ impl<'a> Aggregator<'a> {
             totals,
             per_wiki,
             participants,
+            article_count: self.articles.len(),
             articles,
             uploads,
             daily,
@@ -386,10 +405,10 @@ impl<'a> Aggregator<'a> {
         let mut created = vec![0u64; self.people.len()];
         for article in self.articles.values().filter(|article| article.counted) {
             for &participant in &article.participants {
-                edited[participant] += 1;
+                edited[participant as usize] += 1;
             }
             for &participant in &article.creators {
-                created[participant] += 1;
+                created[participant as usize] += 1;
             }
         }
         let mut uploads_by: FxHashMap<&str, u64> = FxHashMap::default();
@@ -429,16 +448,37 @@ impl<'a> Aggregator<'a> {
             .collect()
     }
 
-    fn article_reports(&self, enrichment: &Enrichment) -> Vec<ArticleReport> {
+    /// Return the articles `list` selects, ordered by wiki, then title, then page id.
+    fn listed_articles(&self, list: ArticleList) -> Vec<(&PageKey, &ArticleTally)> {
+        let mut listed: Vec<(&PageKey, &ArticleTally)> = self.articles.iter().collect();
+        let title = |key: &PageKey| self.input.pages.get(key).map_or("", |page| page.title.as_str());
+        if let ArticleList::MostEdited(count) = list
+            && count < listed.len()
+        {
+            let most_edited_first = |(a_key, a): &(&PageKey, &ArticleTally), (b_key, b): &(&PageKey, &ArticleTally)| {
+                (b.edits, title(a_key), a_key.1).cmp(&(a.edits, title(b_key), b_key.1))
+            };
+            if count > 0 {
+                listed.select_nth_unstable_by(count - 1, most_edited_first);
+            }
+            listed.truncate(count);
+        }
+        listed
+            .sort_by(|(a_key, _), (b_key, _)| (a_key.0, title(a_key), a_key.1).cmp(&(b_key.0, title(b_key), b_key.1)));
+        listed
+    }
+
+    fn article_reports(&self, enrichment: &Enrichment, list: ArticleList) -> Vec<ArticleReport> {
         let tz = self.input.campaign.time_zone;
-        let mut reports: Vec<(usize, ArticleReport)> = self
-            .articles
-            .iter()
+        let wikis: Vec<Arc<str>> = self.input.campaign.wikis.iter().map(|wiki| Arc::from(wiki.to_string())).collect();
+        let names: Vec<Arc<str>> = self.input.participants.iter().map(|facts| Arc::from(facts.name.as_str())).collect();
+        self.listed_articles(list)
+            .into_iter()
             .map(|(&(wiki, page_id), tally)| {
                 let key = (wiki, page_id);
                 let page = self.input.pages.get(&key);
-                let mut usernames: Vec<String> =
-                    tally.participants.iter().map(|&index| self.input.participants[index].name.clone()).collect();
+                let mut usernames: Vec<Arc<str>> =
+                    tally.participants.iter().map(|&index| names[index as usize].clone()).collect();
                 usernames.sort();
                 let first_edit = tally.first_edit.unwrap_or_default();
                 let views = tally.views;
@@ -454,8 +494,8 @@ impl<'a> Aggregator<'a> {
                     }
                     _ => (None, None),
                 };
-                let report = ArticleReport {
-                    wiki: self.input.campaign.wikis[wiki].to_string(),
+                ArticleReport {
+                    wiki: wikis[wiki].clone(),
                     page_id,
                     title: page.map(|page| page.title.clone()).unwrap_or_default(),
                     namespace: page.map_or(MAIN, |page| page.namespace),
@@ -477,13 +517,9 @@ impl<'a> Aggregator<'a> {
                     rating_history,
                     quality_prediction,
                     wp10: wp10_score,
-                };
-                (wiki, report)
+                }
             })
-            .collect();
-        // Campaign wiki order, then title.
-        reports.sort_by(|(wiki_a, a), (wiki_b, b)| (wiki_a, &a.title, a.page_id).cmp(&(wiki_b, &b.title, b.page_id)));
-        reports.into_iter().map(|(_, report)| report).collect()
+            .collect()
     }
 
     fn daily_reports(&self, enrichment: &Enrichment) -> Vec<DailyReport> {
@@ -501,10 +537,10 @@ impl<'a> Aggregator<'a> {
         let mut views_by_day: FxHashMap<Day, u64> = FxHashMap::default();
         for (key, article) in self.articles.iter().filter(|(_, article)| article.counted) {
             for &index in &article.days {
-                edited[index] += 1;
+                edited[index as usize] += 1;
             }
             for &index in &article.created_days {
-                created[index] += 1;
+                created[index as usize] += 1;
             }
             let Some(first) = article.first_edit else { continue };
             let first_day = Day::of_instant(first, chrono_tz::UTC);

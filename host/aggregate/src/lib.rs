@@ -10,7 +10,7 @@ mod quality;
 mod report;
 mod words;
 
-pub use aggregator::{AggregateInput, Aggregator, Enrichment, PageKey, ParticipantFacts, UploadFacts};
+pub use aggregator::{AggregateInput, Aggregator, ArticleList, Enrichment, PageKey, ParticipantFacts, UploadFacts};
 pub use quality::wp10;
 pub use report::{
     ArticleReport, CampaignTotals, DailyReport, ParticipantReport, RatingChange, Report, ScopeReport, SyncReport,

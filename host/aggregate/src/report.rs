@@ -2,6 +2,8 @@
 //! Programs & Events Dashboard's CSV exports where one exists, so existing spreadsheets keep
 //! working.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 /// Statistics of a campaign, a wiki or a day.
@@ -85,7 +87,8 @@ pub struct RatingChange {
 /// One page in the tracked namespaces that participants edited.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArticleReport {
-    pub wiki: String,
+    /// The wiki's API URL, shared by every article of that wiki.
+    pub wiki: Arc<str>,
     pub page_id: u64,
     pub title: String,
     pub namespace: i32,
@@ -96,7 +99,8 @@ pub struct ArticleReport {
     pub new: bool,
     pub deleted: bool,
     pub redirect: bool,
-    pub usernames: Vec<String>,
+    /// Participants who edited it, sorted; each name is shared with the other articles.
+    pub usernames: Vec<Arc<str>>,
     /// First participant edit in the window, `YYYY-MM-DD` in the campaign's time zone.
     pub first_edit: String,
     /// User views since the first edit, and their daily average, as far as views are final.
@@ -183,7 +187,12 @@ pub struct Report {
     pub totals: CampaignTotals,
     pub per_wiki: Vec<WikiReport>,
     pub participants: Vec<ParticipantReport>,
+    /// Every article, or the most edited ones when the report was built with
+    /// [`ArticleList::MostEdited`](crate::ArticleList::MostEdited).
     pub articles: Vec<ArticleReport>,
+    /// The number of articles, including those left out of `articles`.
+    #[serde(skip)]
+    pub article_count: usize,
     pub uploads: Vec<UploadReport>,
     pub daily: Vec<DailyReport>,
     pub scope: Vec<ScopeReport>,

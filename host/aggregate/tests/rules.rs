@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use wikidash_aggregate::{AggregateInput, Aggregator, Enrichment, ParticipantFacts, Report, UploadFacts};
+use wikidash_aggregate::{AggregateInput, Aggregator, ArticleList, Enrichment, ParticipantFacts, Report, UploadFacts};
 use wikidash_core::records::{AccountRecord, AccountState, DayRow, PageRecord, QualityRecord};
 use wikidash_core::{Campaign, CampaignSpec, Day};
 
@@ -98,7 +98,15 @@ impl Case {
         self.report_with(None, Enrichment::default())
     }
 
+    fn report_listing(&self, list: ArticleList) -> Report {
+        self.aggregator(None).finish_listing(Enrichment::default(), list)
+    }
+
     fn report_with(&self, in_scope: Option<&FxHashSet<(usize, u64)>>, enrichment: Enrichment) -> Report {
+        self.aggregator(in_scope).finish(enrichment)
+    }
+
+    fn aggregator<'a>(&'a self, in_scope: Option<&'a FxHashSet<(usize, u64)>>) -> Aggregator<'a> {
         let input = AggregateInput {
             campaign: &self.campaign,
             participants: &self.facts,
@@ -110,7 +118,7 @@ impl Case {
         for (wiki, participant, day, page, row) in &self.rows {
             aggregator.add_row(*wiki, *participant, *day, *page, row);
         }
-        aggregator.finish(enrichment)
+        aggregator
     }
 }
 
@@ -204,6 +212,45 @@ fn redirects_are_not_articles_but_their_edits_count() {
 }
 
 #[test]
+fn most_edited_listing_keeps_every_statistic() {
+    let case = Case::new()
+        .page(0, 1, page("Alpha", 0))
+        .page(0, 2, page("Beta", 0))
+        .page(0, 3, page("Gamma", 0))
+        .page(1, 4, page("Delta", 0))
+        .row(0, 0, "2020-01-15", 1, row(1, 5, false))
+        .row(0, 0, "2020-01-15", 2, row(4, 5, false))
+        .row(0, 1, "2020-01-16", 3, row(4, 5, true))
+        .row(1, 0, "2020-01-15", 4, row(2, 5, false));
+    let all = case.report();
+    let top = case.report_listing(ArticleList::MostEdited(2));
+
+    // Beta and Gamma tie on 4 edits; both outrank Delta (2) and Alpha (1).
+    let titles: Vec<&str> = top.articles.iter().map(|article| article.title.as_str()).collect();
+    assert_eq!(titles, ["Beta", "Gamma"]);
+    assert_eq!(top.article_count, 4);
+    assert_eq!(all.article_count, 4);
+    assert_eq!(all.articles.len(), 4);
+    assert_eq!(top.totals, all.totals);
+    assert_eq!(top.per_wiki, all.per_wiki);
+    assert_eq!(top.participants, all.participants);
+    assert_eq!(top.daily, all.daily);
+}
+
+#[test]
+fn most_edited_ties_are_broken_by_title() {
+    let case = Case::new()
+        .page(0, 1, page("Zeta", 0))
+        .page(0, 2, page("Eta", 0))
+        .row(0, 0, "2020-01-15", 1, row(3, 5, false))
+        .row(0, 0, "2020-01-15", 2, row(3, 5, false));
+    let top = case.report_listing(ArticleList::MostEdited(1));
+    assert_eq!(top.articles.len(), 1);
+    assert_eq!(top.articles[0].title, "Eta");
+    assert_eq!(case.report_listing(ArticleList::MostEdited(0)).articles.len(), 0);
+}
+
+#[test]
 fn page_not_yet_looked_up_counts_as_an_article() {
     let mut unknown = page("Fresh", 0);
     unknown.redirect = None;
@@ -228,8 +275,8 @@ fn articles_are_distinct_per_wiki_and_page() {
     assert_eq!(report.per_wiki[1].totals.articles_created, 1);
     assert_eq!(report.participants[0].total_articles_edited, 2);
     assert_eq!(report.participants[1].total_articles_edited, 1);
-    let usernames: Vec<&Vec<String>> = report.articles.iter().map(|article| &article.usernames).collect();
-    assert_eq!(usernames[0], &vec!["Alice".to_string(), "Bob".to_string()]);
+    let usernames: Vec<&str> = report.articles[0].usernames.iter().map(|name| &**name).collect();
+    assert_eq!(usernames, ["Alice", "Bob"]);
 }
 
 #[test]

@@ -156,7 +156,7 @@ pub fn write_csv(report: &Report, part: CsvPart, out: &mut impl Write) -> anyhow
                     article.title.clone(),
                     optional(&article.rating),
                     article.namespace.to_string(),
-                    article.wiki.clone(),
+                    article.wiki.to_string(),
                     article.page_id.to_string(),
                     article.usernames.join(", "),
                     article.edit_count.to_string(),
@@ -385,7 +385,7 @@ pub fn write_tables(report: &Report, rows: usize, out: &mut impl Write) -> anyho
         }
         align_right(&mut articles, 1..5);
         writeln!(out, "{articles}")?;
-        write_more(out, rows, ranked.len(), "articles")?;
+        write_more(out, rows, report.article_count, "articles")?;
     }
 
     if !report.uploads.is_empty() {

@@ -32,7 +32,7 @@ pub use error::SyncError;
 pub use plugins::PluginSet;
 pub use progress::{NoProgress, Progress};
 pub use quality::QualitySummary;
-pub use report::campaign_report;
+pub use report::{campaign_report, campaign_report_listing};
 pub use settings::SyncSettings;
 pub use summary::{ScopeSummary, SyncSummary, UploadsSummary, WikiSummary};
 

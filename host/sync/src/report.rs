@@ -5,7 +5,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use wikidash_aggregate::aggregator::iso8601;
 use wikidash_aggregate::{
-    AggregateInput, Aggregator, Enrichment, PageKey, ParticipantFacts, Report, ScopeReport, SyncReport, UploadFacts,
+    AggregateInput, Aggregator, ArticleList, Enrichment, PageKey, ParticipantFacts, Report, ScopeReport, SyncReport,
+    UploadFacts,
 };
 use wikidash_core::Day;
 use wikidash_core::records::PageRecord;
@@ -19,8 +20,18 @@ use crate::wiki_ids_by_url;
 const VIEWS_SETTLE_DAYS: i32 = 2;
 
 /// Build the report of `stored` from the store's current contents at `now` (Unix seconds),
-/// without network.
+/// without network, listing every article.
 pub fn campaign_report(store: &Store, stored: &StoredCampaign, now: i64) -> Result<Report, StoreError> {
+    campaign_report_listing(store, stored, now, ArticleList::All)
+}
+
+/// Build the report as [`campaign_report`] does, listing the articles `list` selects.
+pub fn campaign_report_listing(
+    store: &Store,
+    stored: &StoredCampaign,
+    now: i64,
+    list: ArticleList,
+) -> Result<Report, StoreError> {
     let campaign = &stored.campaign;
     let names: Vec<&str> = campaign.participants.iter().map(String::as_str).collect();
     let lists = store.scope_lists(stored.id)?;
@@ -86,7 +97,7 @@ pub fn campaign_report(store: &Store, stored: &StoredCampaign, now: i64) -> Resu
 
     let latest_revision: FxHashMap<PageKey, u64> = aggregator.latest_revisions().collect();
     let enrichment = enrichment(store, stored, &pages, &latest_revision, languages, now)?;
-    Ok(aggregator.finish(enrichment))
+    Ok(aggregator.finish_listing(enrichment, list))
 }
 
 fn enrichment(

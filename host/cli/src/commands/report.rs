@@ -5,9 +5,10 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use tracing::debug;
+use wikidash_aggregate::ArticleList;
 use wikidash_core::Day;
 use wikidash_store::{Store, StoredCampaign};
-use wikidash_sync::campaign_report;
+use wikidash_sync::campaign_report_listing;
 
 use crate::Settings;
 use crate::args::CsvPart;
@@ -85,7 +86,13 @@ pub fn run(campaign: Option<&str>, format: Format, fresh: bool, settings: &Setti
 }
 
 fn render(store: &Store, stored: &StoredCampaign, format: Format, now: i64) -> anyhow::Result<Vec<u8>> {
-    let report = campaign_report(store, stored, now)?;
+    // Tables show only the most edited articles and most CSV parts none, so only those are built.
+    let list = match format {
+        Format::Tables(rows) if rows != usize::MAX => ArticleList::MostEdited(rows),
+        Format::Csv(part) if part != CsvPart::Articles => ArticleList::MostEdited(0),
+        _ => ArticleList::All,
+    };
+    let report = campaign_report_listing(store, stored, now, list)?;
     let mut bytes = Vec::new();
     match format {
         Format::Json => output::write_json(&report, &mut bytes)?,
