@@ -60,6 +60,10 @@ fn main() -> Result<()> {
     }
     let work_dir = args.work_dir.clone().unwrap_or_else(|| bin_dir.parent().unwrap_or(bin_dir).join("bench"));
     std::fs::create_dir_all(&work_dir).with_context(|| format!("cannot create {}", work_dir.display()))?;
+    // The configuration files written here name the database by this path, and wikidash reads
+    // relative paths in a configuration file as relative to that file, so make it absolute.
+    let work_dir = std::path::absolute(&work_dir)
+        .with_context(|| format!("cannot make the work folder {} absolute", work_dir.display()))?;
     let plugin_cache = work_dir.join("plugin-cache");
     let machine = Machine::describe();
     println!(
@@ -157,7 +161,7 @@ fn print_workload(figures: &WorkloadFigures) {
         first.seconds, first.revisions_per_second, first.peak_rss_mib, first.cpu_seconds, first.wikis_cpu_seconds
     );
     println!(
-        "  re-sync           {:>10.2} s   {} requests (expected ≈ {})   peak RSS {:.1} MiB",
+        "  re-sync           {:>10.2} s   requests {} (expected ≈ {})   peak RSS {:.1} MiB",
         resync.seconds, resync.requests, figures.resync_expected_requests, resync.peak_rss_mib
     );
     println!("  re-aggregation    {:>10.1} ms  (in process, no network)", figures.reaggregate_ms);
