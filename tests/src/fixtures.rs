@@ -229,7 +229,8 @@ impl ServerState {
                 (None, Some(route)) => (route.handler)(&request),
                 (None, None) => {
                     eprintln!(
-                        "fixture server: no response is registered for {} {}{}; answering 404",
+                        "fixture server: nothing recorded for {} {}{}; answering 404 Not Found, as the real \
+                         service does for data it does not have",
                         request.method,
                         request.path,
                         query_suffix(&request.raw_query)

@@ -154,7 +154,7 @@ fn second_sync_with_nothing_new_sends_one_request() {
     // The refetch starts on the day of the latest revision seen (Carol, 2020-06-15).
     assert_eq!(requests[0].param("ucstart"), Some("2020-06-15T00:00:00Z"));
     assert_eq!(requests[0].param("ucend"), Some("2020-06-30T23:59:59Z"));
-    assert!(summary.contains("1 requests"), "{summary}");
+    assert!(summary.contains(", 1 request\n"), "{summary}");
 
     let second = wikidash.report("seed-editathon");
     assert_eq!(totals(&second), EXAMPLE_TOTALS());

@@ -83,14 +83,14 @@ fn print_summary(summary: &SyncSummary) {
     }
     for wiki in &summary.wikis {
         println!(
-            "  {}: {}/{} participant batches, {} revisions, {} accounts and {} pages looked up, {} requests",
+            "  {}: {}/{} participant batches, {}, {} and {} looked up, {}",
             wiki.wiki,
             wiki.batches_done,
             wiki.batches,
-            wiki.revisions,
-            wiki.accounts_checked,
-            wiki.pages_checked,
-            wiki.requests
+            counted(wiki.revisions, "revision", "revisions"),
+            counted(wiki.accounts_checked as u64, "account", "accounts"),
+            counted(wiki.pages_checked as u64, "page", "pages"),
+            counted(wiki.requests, "request", "requests")
         );
         if !wiki.missing_accounts.is_empty() {
             println!("    no account on this wiki: {}", wiki.missing_accounts.join(", "));
@@ -100,8 +100,11 @@ fn print_summary(summary: &SyncSummary) {
         }
         if wiki.references_counted + wiki.references_pending > 0 || wiki.ratings_checked + wiki.views_checked > 0 {
             println!(
-                "    references counted for {} revisions ({} pending), {} ratings and {} articles' views read",
-                wiki.references_counted, wiki.references_pending, wiki.ratings_checked, wiki.views_checked
+                "    references counted for {} ({} pending), {} and {} views read",
+                counted(wiki.references_counted, "revision", "revisions"),
+                wiki.references_pending,
+                counted(wiki.ratings_checked as u64, "rating", "ratings"),
+                counted(wiki.views_checked as u64, "article's", "articles'")
             );
         }
         for error in &wiki.errors {
@@ -126,4 +129,9 @@ fn print_summary(summary: &SyncSummary) {
             summary.campaign
         );
     }
+}
+
+/// Format `count` with the noun form that agrees with it, e.g. `1 revision`, `2 revisions`.
+fn counted(count: u64, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }
