@@ -4,6 +4,8 @@
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -12,7 +14,8 @@ use anyhow::{Context, Result, bail};
 /// What one child process did and cost.
 pub struct Measured {
     pub wall: Duration,
-    /// Peak resident set size of the child, from `wait4`'s resource usage.
+    /// Peak resident set size of the child's own program, sampled from `VmHWM` (see
+    /// [`PeakSampler`]).
     pub peak_rss_bytes: u64,
     /// Processor time the child used, user and system together.
     pub cpu: Duration,
@@ -48,6 +51,7 @@ pub fn run(command: &mut Command) -> Result<Measured> {
     let stdout = drain(child.stdout.take());
     let stderr = drain(child.stderr.take());
     let pid = libc::pid_t::try_from(child.id()).context("the child's process id does not fit pid_t")?;
+    let sampler = PeakSampler::start(child.id());
 
     let mut raw_status: libc::c_int = 0;
     // SAFETY: `rusage` is plain old data for which all-zero bytes are a valid value.
@@ -66,16 +70,63 @@ pub fn run(command: &mut Command) -> Result<Measured> {
     }
     let wall = start.elapsed();
     drop(child);
+    let peak_rss_bytes = sampler.stop();
 
     Ok(Measured {
         wall,
-        // Linux reports ru_maxrss in KiB.
-        peak_rss_bytes: u64::try_from(usage.ru_maxrss).unwrap_or(0) * 1024,
+        peak_rss_bytes,
         cpu: duration(usage.ru_utime) + duration(usage.ru_stime),
         status: ExitStatus::from_raw(raw_status),
         stdout: stdout.join().unwrap_or_default(),
         stderr: stderr.join().unwrap_or_default(),
     })
+}
+
+/// Samples a child's `VmHWM` (the high-water mark of its resident memory) every millisecond
+/// until it exits.
+///
+/// `wait4`'s `ru_maxrss` cannot be used: the child is started with `vfork` semantics, so it
+/// shares this process's memory until it calls `exec`, and Linux carries that memory's
+/// high-water mark into the child's `ru_maxrss`. After the harness has built a large report
+/// in process, every later child would report at least that much. `VmHWM` belongs to the
+/// memory the child's program maps after `exec`. A peak reached in the last millisecond
+/// before exit can be missed; wikidash's peaks last longer than that.
+struct PeakSampler {
+    stop: Arc<AtomicBool>,
+    thread: thread::JoinHandle<u64>,
+}
+
+impl PeakSampler {
+    fn start(pid: u32) -> PeakSampler {
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop_flag = stop.clone();
+        let thread = thread::spawn(move || {
+            let path = format!("/proc/{pid}/status");
+            let mut peak = 0;
+            while !stop_flag.load(Ordering::Relaxed) {
+                if let Some(high_water) = std::fs::read_to_string(&path).ok().as_deref().and_then(vm_hwm_bytes) {
+                    peak = peak.max(high_water);
+                }
+                thread::sleep(Duration::from_millis(1));
+            }
+            peak
+        });
+        PeakSampler { stop, thread }
+    }
+
+    /// Stop sampling and return the highest `VmHWM` seen, in bytes.
+    fn stop(self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        self.thread.join().unwrap_or(0)
+    }
+}
+
+/// The `VmHWM` line of a `/proc/PID/status` text, in bytes; `None` once the process has
+/// exited and its memory is gone.
+fn vm_hwm_bytes(status: &str) -> Option<u64> {
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Processor time this process (the harness and its synthetic wikis) has used so far, user and
@@ -106,4 +157,26 @@ fn drain(pipe: Option<impl Read + Send + 'static>) -> thread::JoinHandle<Vec<u8>
         }
         bytes
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vm_hwm_is_read_in_bytes() {
+        let status = "Name:\tsleep\nVmPeak:\t    8000 kB\nVmHWM:\t     1536 kB\nVmRSS:\t    1024 kB\n";
+        assert_eq!(vm_hwm_bytes(status), Some(1536 * 1024));
+        assert_eq!(vm_hwm_bytes("Name:\tzombie\nState:\tZ (zombie)\n"), None);
+    }
+
+    #[test]
+    fn child_peak_excludes_the_harness_memory() {
+        // Touch 256 MiB in this process first: a child's ru_maxrss would include it.
+        let held = vec![1u8; 256 * 1024 * 1024];
+        let measured = run(Command::new("sleep").arg("0.05")).unwrap().check("sleep").unwrap();
+        assert!(measured.peak_rss_bytes > 0, "no VmHWM sample was taken");
+        assert!(measured.peak_rss_bytes < 64 * 1024 * 1024, "peak {} bytes", measured.peak_rss_bytes);
+        assert_eq!(held.iter().step_by(4096).map(|&byte| u64::from(byte)).sum::<u64>(), 65_536);
+    }
 }
