@@ -121,7 +121,7 @@ impl PeakSampler {
     }
 }
 
-/// The `VmHWM` line of a `/proc/PID/status` text, in bytes; `None` once the process has
+/// Parse the `VmHWM` line of a `/proc/PID/status` text into bytes; `None` once the process has
 /// exited and its memory is gone.
 fn vm_hwm_bytes(status: &str) -> Option<u64> {
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;

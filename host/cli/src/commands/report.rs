@@ -93,6 +93,8 @@ fn render(store: &Store, stored: &StoredCampaign, format: Format, now: i64) -> a
         _ => ArticleList::All,
     };
     let report = campaign_report_listing(store, stored, now, list)?;
+    // NOTE: JSON and the articles CSV list every article, and the whole output is built here
+    // before it is printed: about 1.1 GiB at peak for a campaign with a million articles.
     let mut bytes = Vec::new();
     match format {
         Format::Json => output::write_json(&report, &mut bytes)?,
