@@ -450,22 +450,26 @@ impl<'a> Aggregator<'a> {
 
     /// Return the articles `list` selects, ordered by wiki, then title, then page id.
     fn listed_articles(&self, list: ArticleList) -> Vec<(&PageKey, &ArticleTally)> {
-        let mut listed: Vec<(&PageKey, &ArticleTally)> = self.articles.iter().collect();
-        let title = |key: &PageKey| self.input.pages.get(key).map_or("", |page| page.title.as_str());
+        // Each title is looked up once, not in every comparison.
+        let mut listed: Vec<(&str, &PageKey, &ArticleTally)> = self
+            .articles
+            .iter()
+            .map(|(key, tally)| (self.input.pages.get(key).map_or("", |page| page.title.as_str()), key, tally))
+            .collect();
         if let ArticleList::MostEdited(count) = list
             && count < listed.len()
         {
-            let most_edited_first = |(a_key, a): &(&PageKey, &ArticleTally), (b_key, b): &(&PageKey, &ArticleTally)| {
-                (b.edits, title(a_key), a_key.1).cmp(&(a.edits, title(b_key), b_key.1))
-            };
             if count > 0 {
-                listed.select_nth_unstable_by(count - 1, most_edited_first);
+                listed.select_nth_unstable_by(count - 1, |(a_title, a_key, a), (b_title, b_key, b)| {
+                    (b.edits, a_title, a_key.1).cmp(&(a.edits, b_title, b_key.1))
+                });
             }
             listed.truncate(count);
         }
-        listed
-            .sort_by(|(a_key, _), (b_key, _)| (a_key.0, title(a_key), a_key.1).cmp(&(b_key.0, title(b_key), b_key.1)));
-        listed
+        listed.sort_unstable_by(|(a_title, a_key, _), (b_title, b_key, _)| {
+            (a_key.0, a_title, a_key.1).cmp(&(b_key.0, b_title, b_key.1))
+        });
+        listed.into_iter().map(|(_, key, tally)| (key, tally)).collect()
     }
 
     fn article_reports(&self, enrichment: &Enrichment, list: ArticleList) -> Vec<ArticleReport> {
