@@ -46,9 +46,12 @@ pub const SEED_REFERENCES: &[(u64, Option<u32>)] = &[
     (32, Some(0)),
 ];
 
+/// A revision id, the predicted class, and the probability of each class.
+pub type QualityPrediction = (u64, &'static str, &'static [(&'static str, f64)]);
+
 /// Quality predictions per revision id: (prediction, class probabilities). Revision 10 is not
 /// here: Lift Wing answers that it has no information about it.
-pub const SEED_QUALITY: &[(u64, &str, &[(&str, f64)])] = &[
+pub const SEED_QUALITY: &[QualityPrediction] = &[
     (7, "C", &[("C", 0.5), ("B", 0.25), ("Start", 0.25)]),
     (9, "Start", &[("Start", 1.0)]),
     (24, "Stub", &[("Stub", 0.8), ("Start", 0.2)]),

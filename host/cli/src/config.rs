@@ -210,7 +210,7 @@ fn rewrites(http: &HttpSection) -> anyhow::Result<Vec<Rewrite>> {
         rewrites.push(Rewrite { from: from.clone(), to: to.clone() });
     }
     // Longer prefixes first, so the most specific rewrite wins.
-    rewrites.sort_by(|a, b| b.from.len().cmp(&a.from.len()));
+    rewrites.sort_by_key(|rewrite| std::cmp::Reverse(rewrite.from.len()));
     Ok(rewrites)
 }
 

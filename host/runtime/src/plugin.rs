@@ -102,7 +102,8 @@ impl Runtime {
         let pre = ImporterPre::new(instance_pre)
             .map_err(|error| LoadError::Link { source_name: source_name.to_string(), detail: format!("{error:#}") })?;
 
-        let described = describe(&pre, &self.engine, &self.http, &self.config, &self.turns, source_name)
+        let host = CallHost { engine: &self.engine, http: &self.http, config: &self.config, turns: &self.turns };
+        let described = describe(&pre, host, source_name)
             .await
             .map_err(|error| LoadError::Describe { source_name: source_name.to_string(), reason: Box::new(error) })?;
         let manifest = Manifest::check(ManifestFields {
@@ -207,36 +208,35 @@ impl Plugin {
         // The call future must own its arguments: the closure type cannot name their lifetimes.
         let job = job.clone();
         let cursor = cursor.map(str::to_owned);
-        let result = call(
-            &inner.pre,
-            &inner.engine,
-            &inner.http,
-            &inner.config,
-            &inner.turns,
-            &label,
-            allow,
-            move |importer, store| Box::pin(async move { importer.call_run(store, &job, cursor.as_deref()).await }),
-        )
+        let host = CallHost { engine: &inner.engine, http: &inner.http, config: &inner.config, turns: &inner.turns };
+        let result = call(&inner.pre, host, &label, allow, move |importer, store| {
+            Box::pin(async move { importer.call_run(store, &job, cursor.as_deref()).await })
+        })
         .instrument(span)
         .await?;
         result.map_err(|error| JobError::Plugin { plugin: label, error })
     }
 }
 
+/// The runtime's parts that every call uses.
+#[derive(Clone, Copy)]
+struct CallHost<'a> {
+    engine: &'a Engine,
+    http: &'a HttpClient,
+    config: &'a RuntimeConfig,
+    /// One permit per call allowed to run at once.
+    turns: &'a Semaphore,
+}
+
 async fn describe(
     pre: &ImporterPre<CallState>,
-    engine: &Engine,
-    http: &HttpClient,
-    config: &RuntimeConfig,
-    turns: &Semaphore,
+    host: CallHost<'_>,
     source_name: &str,
 ) -> Result<crate::wit::PluginInfo, JobError> {
     // `describe` may not reach the network.
     let allow = AllowList::new(source_name, &[], &[]);
-    call(pre, engine, http, config, turns, source_name, allow, |importer, store| {
-        Box::pin(async move { importer.call_describe(store).await })
-    })
-    .await
+    call(pre, host, source_name, allow, |importer, store| Box::pin(async move { importer.call_describe(store).await }))
+        .await
 }
 
 type CallFuture<'a, R> = std::pin::Pin<Box<dyn std::future::Future<Output = wasmtime::Result<R>> + Send + 'a>>;
@@ -245,10 +245,7 @@ type CallFuture<'a, R> = std::pin::Pin<Box<dyn std::future::Future<Output = wasm
 /// timeout, turning every way it can fail into a [`JobError`].
 async fn call<R, F>(
     pre: &ImporterPre<CallState>,
-    engine: &Engine,
-    http: &HttpClient,
-    config: &RuntimeConfig,
-    turns: &Semaphore,
+    host: CallHost<'_>,
     label: &str,
     allow: AllowList,
     body: F,
@@ -256,6 +253,7 @@ async fn call<R, F>(
 where
     F: for<'a> FnOnce(&'a Importer, &'a mut Store<CallState>) -> CallFuture<'a, R>,
 {
+    let CallHost { engine, http, config, turns } = host;
     // Declared before the store, so the turn ends only once the instance and its memory are
     // gone. The semaphore is never closed, so acquiring cannot fail.
     let _turn = turns.acquire().await.map_err(|_| JobError::Runtime {
