@@ -1,10 +1,10 @@
 //! `wikidash report [CAMPAIGN]`: statistics as tables, JSON or CSV. Reads the store, and keeps
 //! each rendered report in it for reuse until the data or the day changes.
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use tracing::debug;
+use tracing::{debug, warn};
 use wikidash_aggregate::ArticleList;
 use wikidash_core::Day;
 use wikidash_store::{Store, StoredCampaign};
@@ -62,30 +62,62 @@ pub fn run(campaign: Option<&str>, format: Format, fresh: bool, settings: &Setti
         (Some(stamp), false) => store.rendered_output(stored.id, &label, stamp)?,
         _ => None,
     };
-    let bytes = match kept {
+    let mut stdout = BufWriter::new(std::io::stdout().lock());
+    match kept {
         Some(bytes) => {
             debug!(campaign = %name, %label, "reusing the report rendered from the same data today");
-            bytes
+            stdout.write_all(&bytes)?;
         }
         None => {
-            let bytes = render(&store, &stored, format, now)?;
-            if let Some(stamp) = &stamp
-                && bytes.len() <= MAX_KEPT_BYTES
-            {
-                store.put_rendered_output(stored.id, &label, generation, stamp, &bytes)?;
+            // The output goes straight to stdout; a copy is kept only while it is small enough.
+            let limit = if stamp.is_some() { MAX_KEPT_BYTES } else { 0 };
+            let mut copying = Copying { out: &mut stdout, copy: Some(Vec::new()), limit };
+            render(&store, &stored, format, now, &mut copying)?;
+            if let (Some(stamp), Some(bytes)) = (&stamp, copying.copy) {
+                // The report is printed already; failing to keep it only costs the next run time.
+                if let Err(error) = store.put_rendered_output(stored.id, &label, generation, stamp, &bytes) {
+                    warn!(campaign = %name, %label, %error, "the report could not be kept for reuse");
+                }
             }
-            bytes
         }
-    };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&bytes)?;
+    }
     stdout.flush()?;
-    // The process ends here; freeing a large buffer would only delay that.
-    std::mem::forget(bytes);
     Ok(ExitCode::SUCCESS)
 }
 
-fn render(store: &Store, stored: &StoredCampaign, format: Format, now: i64) -> anyhow::Result<Vec<u8>> {
+/// A writer that passes everything to `out` and keeps a copy until it would exceed `limit`
+/// bytes, when the copy is dropped.
+struct Copying<'a, W: Write> {
+    out: &'a mut W,
+    copy: Option<Vec<u8>>,
+    limit: usize,
+}
+
+impl<W: Write> Write for Copying<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.out.write(buf)?;
+        if let Some(copy) = &mut self.copy {
+            if copy.len() + written <= self.limit {
+                copy.extend_from_slice(&buf[..written]);
+            } else {
+                self.copy = None;
+            }
+        }
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+}
+
+fn render(
+    store: &Store,
+    stored: &StoredCampaign,
+    format: Format,
+    now: i64,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
     // Tables show only the most edited articles and most CSV parts none, so only those are built.
     let list = match format {
         Format::Tables(rows) if rows != usize::MAX => ArticleList::MostEdited(rows),
@@ -93,17 +125,16 @@ fn render(store: &Store, stored: &StoredCampaign, format: Format, now: i64) -> a
         _ => ArticleList::All,
     };
     let report = campaign_report_listing(store, stored, now, list)?;
-    // NOTE: JSON and the articles CSV list every article, and the whole output is built here
-    // before it is printed: about 1.1 GiB at peak for a campaign with a million articles.
-    let mut bytes = Vec::new();
+    // NOTE: JSON and the articles CSV list every article, and the report holds all of them
+    // before printing starts: about 1 GiB at peak for a campaign with a million articles.
     match format {
-        Format::Json => output::write_json(&report, &mut bytes)?,
-        Format::Csv(part) => output::write_csv(&report, part, &mut bytes)?,
-        Format::Tables(rows) => output::write_tables(&report, rows, &mut bytes)?,
+        Format::Json => output::write_json(&report, out)?,
+        Format::Csv(part) => output::write_csv(&report, part, out)?,
+        Format::Tables(rows) => output::write_tables(&report, rows, out)?,
     }
-    // The report is large for a large campaign, and only the bytes are needed from here on.
+    // The process ends soon; freeing a large report piece by piece would only delay that.
     std::mem::forget(report);
-    Ok(bytes)
+    Ok(())
 }
 
 /// Build the stamp of what a rendered report depends on besides its format. That is the stored
@@ -123,4 +154,23 @@ fn program_identity() -> Option<String> {
     let meta = std::env::current_exe().and_then(std::fs::metadata).ok()?;
     let modified = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
     Some(format!("{} {} {}", env!("CARGO_PKG_VERSION"), meta.len(), modified.as_nanos()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copying_keeps_output_up_to_the_limit() {
+        let mut out = Vec::new();
+        let mut copying = Copying { out: &mut out, copy: Some(Vec::new()), limit: 8 };
+        copying.write_all(b"abcd").unwrap();
+        copying.write_all(b"efgh").unwrap();
+        assert_eq!(copying.copy.as_deref(), Some(&b"abcdefgh"[..]));
+        copying.write_all(b"i").unwrap();
+        assert_eq!(copying.copy, None);
+        copying.write_all(b"jk").unwrap();
+        assert_eq!(copying.copy, None);
+        assert_eq!(out, b"abcdefghijk");
+    }
 }
