@@ -308,7 +308,7 @@ async fn blocked_fetch_times_out_and_host_survives() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn calls_beyond_the_concurrency_limit_wait_for_a_turn() {
+async fn calls_over_limit_wait_their_turn() {
     let wiki = MediaWiki::start();
     let proxy = FaultProxy::start(&wiki.base_url());
     proxy.inject(Rule::NthRequest(0), vec![Fault::Hang]);

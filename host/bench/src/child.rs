@@ -173,10 +173,10 @@ mod tests {
     #[test]
     fn child_peak_excludes_the_harness_memory() {
         // Touch 256 MiB in this process first: a child's ru_maxrss would include it.
-        let held = vec![1u8; 256 * 1024 * 1024];
+        let harness_memory = vec![1u8; 256 * 1024 * 1024];
         let measured = run(Command::new("sleep").arg("0.05")).unwrap().check("sleep").unwrap();
         assert!(measured.peak_rss_bytes > 0, "no VmHWM sample was taken");
         assert!(measured.peak_rss_bytes < 64 * 1024 * 1024, "peak {} bytes", measured.peak_rss_bytes);
-        assert_eq!(held.iter().step_by(4096).map(|&byte| u64::from(byte)).sum::<u64>(), 65_536);
+        assert_eq!(harness_memory.iter().step_by(4096).map(|&byte| u64::from(byte)).sum::<u64>(), 65_536);
     }
 }

@@ -17,9 +17,9 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// Most log lines one call may write; further lines are dropped with one warning.
     pub max_log_lines: u32,
-    /// Plugin calls that may run at once; others wait for a turn before their instance is
-    /// created. Each running call holds its own linear memory, so this bounds the memory
-    /// plugins use, and a call waiting for the network holds memory without using the CPU.
+    /// Maximum number of plugin calls that run at once. Other calls wait for a turn before their
+    /// instance is created. Each running call has its own linear memory, so this bounds the
+    /// memory plugins use, including calls that only wait for the network.
     pub concurrent_calls: usize,
 }
 

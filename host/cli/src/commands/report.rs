@@ -125,7 +125,7 @@ fn render(
         _ => ArticleList::All,
     };
     let report = campaign_report_listing(store, stored, now, list)?;
-    // NOTE: JSON and the articles CSV list every article, and the report holds all of them
+    // NOTE: JSON and the articles CSV list every article, and the report contains all of them
     // before printing starts: about 1 GiB at peak for a campaign with a million articles.
     match format {
         Format::Json => output::write_json(&report, out)?,

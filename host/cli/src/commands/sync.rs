@@ -132,6 +132,6 @@ fn print_summary(summary: &SyncSummary) {
 }
 
 /// Format `count` with the noun form that agrees with it, e.g. `1 revision`, `2 revisions`.
-fn counted(count: u64, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
+fn counted(count: u64, singular: &str, plural: &str) -> String {
+    format!("{count} {}", if count == 1 { singular } else { plural })
 }

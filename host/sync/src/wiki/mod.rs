@@ -238,8 +238,8 @@ pub(crate) fn is_stale(checked_at: i64, now: i64, max_age: Duration) -> bool {
     now.saturating_sub(checked_at) >= max_age.as_secs() as i64
 }
 
-/// The check time before which a record is stale: `is_stale(t, now, max_age)` holds exactly
-/// when `t < stale_before(now, max_age)`.
+/// Return the check time before which a record is stale: `is_stale(t, now, max_age)` is true
+/// exactly when `t < stale_before(now, max_age)`.
 pub(crate) fn stale_before(now: i64, max_age: Duration) -> i64 {
     now.saturating_sub(max_age.as_secs() as i64).saturating_add(1)
 }
